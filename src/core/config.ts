@@ -1,0 +1,37 @@
+import type { EntityDescriptor } from "./entity-types";
+import type { FactoryIdentity } from "./ports";
+
+/** Everything the reducer needs to know about this unit and its timing. */
+export interface DeviceConfig {
+  identity: FactoryIdentity;
+  fwVersion: string;
+  entities: EntityDescriptor[];
+  /** PROTOCOL §3: `MQTT2GO` (Rev 2.1); `MQTT2GO_Config` was the Rev 2.0 name. */
+  guestSsid: string;
+  wpsTimeoutMs: number;
+  mdnsWindowMs: number;
+  activationWindowMs: number;
+  /** Re-send interval of GET_* and home_prefix requests (± jitter). */
+  requestIntervalMs: number;
+  keepAliveS: number;
+  reportIntervalMs: number;
+  /** Delay between the remove confirmation and the restart, so the last publishes leave. */
+  restartDelayMs: number;
+}
+
+export const DEFAULTS = {
+  guestSsid: "MQTT2GO",
+  wpsTimeoutMs: 120_000,
+  mdnsWindowMs: 3_000,
+  activationWindowMs: 15 * 60_000,
+  requestIntervalMs: 10_000,
+  keepAliveS: 60,
+  reportIntervalMs: 60_000,
+  restartDelayMs: 500,
+} as const;
+
+export function makeConfig(
+  base: Pick<DeviceConfig, "identity" | "fwVersion" | "entities"> & Partial<DeviceConfig>,
+): DeviceConfig {
+  return { ...DEFAULTS, ...base };
+}

@@ -1,0 +1,220 @@
+// The runtime: runs the reducer's effects through the platform's ports and turns every port
+// callback into an event. Owns the timers and the MQTT sessions; holds no protocol decisions.
+import type { DeviceConfig } from "./config";
+import type { EntityModel } from "./entities";
+import { createLogger, type Logger } from "./log";
+import { encodeConfirmation, encodeError, encodeReport } from "./messages";
+import { type Effect, type Event, type Phase, type State, type TimerName, initialState, transition } from "./onboarding";
+import { executeCommand, periodicReports, stateReports } from "./operation";
+import type { MqttSession, Platform, TimerHandle } from "./ports";
+import { CredentialStore } from "./record";
+import { emitTimestamp } from "./timestamp";
+import { entityOut, type Prefix } from "./topics";
+
+export interface DeviceHooks {
+  /** Called after every phase change (hosts use it for `--until` and status displays). */
+  onPhase?(phase: Phase, state: Readonly<State>): void;
+}
+
+export class Device {
+  private state: State = initialState();
+  private readonly queue: Event[] = [];
+  private draining = false;
+  private readonly timers = new Map<TimerName, TimerHandle>();
+  private readonly sessions = new Map<number, MqttSession>();
+  private readonly credentials: CredentialStore;
+  readonly log: Logger;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly config: DeviceConfig,
+    private readonly model: EntityModel,
+    private readonly hooks: DeviceHooks = {},
+  ) {
+    this.credentials = new CredentialStore(platform.store);
+    this.log = createLogger(platform.log, platform.clock, () => this.state.phase);
+  }
+
+  get phase(): Phase {
+    return this.state.phase;
+  }
+
+  get snapshot(): Readonly<State> {
+    return this.state;
+  }
+
+  /** Boot: banner, stored record, first event. */
+  start(): void {
+    const id = this.config.identity;
+    const free = this.platform.system.freeMemory?.();
+    this.log.info("boot", {
+      fw: this.config.fwVersion, device: id.deviceId, type: id.deviceType, code: id.activationCode,
+      ...(free !== undefined ? { free_bytes: free } : {}),
+    });
+    let record = null;
+    try {
+      const loaded = this.credentials.load();
+      for (const note of loaded.notes) this.log.warn("record.note", { note });
+      record = loaded.record;
+    } catch (e) {
+      this.log.error("record.unreadable", { error: String(e) });
+    }
+    this.dispatch({ type: "boot", record });
+  }
+
+  /** Button: start a new onboarding from unprovisioned. */
+  press(): void {
+    this.dispatch({ type: "start" });
+  }
+
+  factoryReset(): void {
+    this.dispatch({ type: "factory_reset" });
+  }
+
+  dispatch(event: Event): void {
+    this.queue.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let e = this.queue.shift(); e; e = this.queue.shift()) this.step(e);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private step(event: Event): void {
+    const before = this.state.phase;
+    const { state, effects } = transition(this.state, event, {
+      config: this.config,
+      random: () => this.platform.system.random(),
+      unixSeconds: this.platform.clock.unixSeconds(),
+    });
+    this.state = state;
+    for (const effect of effects) {
+      if (!this.run(effect)) break;
+    }
+    if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
+  }
+
+  /** Runs one effect; false stops the rest of the batch (a failed commit must not be followed by its use). */
+  private run(effect: Effect): boolean {
+    const p = this.platform;
+    switch (effect.kind) {
+      case "log":
+        this.log[effect.level](effect.event, effect.fields);
+        return true;
+      case "indicate":
+        p.system.indicate?.(effect.status);
+        return true;
+      case "wps_start":
+        p.wifi.wps(effect.timeoutMs, (result) => this.dispatch({ type: "wps_done", result }));
+        return true;
+      case "wifi_join":
+        p.wifi.join(effect.ssid, effect.password, (result) => this.dispatch({ type: "wifi_done", result }));
+        return true;
+      case "mdns_browse":
+        p.discovery.browse(effect.windowMs, (found) => this.dispatch({ type: "mdns_done", found }));
+        return true;
+      case "mqtt_connect": {
+        const session = effect.session;
+        const s = p.mqtt.connect(effect.options, {
+          onConnected: () => this.dispatch({ type: "mqtt_connected", session }),
+          onMessage: (topic, payload, bytes) => this.dispatch({ type: "mqtt_message", session, topic, payload, bytes }),
+          onClose: (reason, detail) => {
+            this.sessions.delete(session);
+            this.dispatch({ type: "mqtt_closed", session, reason, detail });
+          },
+        });
+        this.sessions.set(session, s);
+        return true;
+      }
+      case "mqtt_subscribe":
+        this.sessions.get(effect.session)?.subscribe(effect.topic);
+        return true;
+      case "mqtt_publish":
+        this.sessions.get(effect.session)?.publish(effect.topic, effect.payload, effect.retain);
+        return true;
+      case "mqtt_close": {
+        const s = this.sessions.get(effect.session);
+        this.sessions.delete(effect.session);
+        s?.close();
+        return true;
+      }
+      case "timer_set": {
+        this.clearTimer(effect.name);
+        const name = effect.name;
+        this.timers.set(name, p.timers.set(effect.ms, () => {
+          this.timers.delete(name);
+          this.dispatch({ type: "timer", name });
+        }));
+        return true;
+      }
+      case "timer_clear":
+        this.clearTimer(effect.name);
+        return true;
+      case "store_commit":
+        try {
+          this.credentials.commit(effect.record);
+          return true;
+        } catch (e) {
+          this.dispatch({ type: "store_failed", error: String(e) });
+          return false;
+        }
+      case "store_erase":
+        try {
+          this.credentials.erase();
+        } catch (e) {
+          this.log.error("record.erase_failed", { error: String(e) });
+        }
+        return true;
+      case "command":
+        this.command(effect.session, effect.prefix, effect.entity, effect.command);
+        return true;
+      case "publish_state":
+        this.publishValues(effect.session, effect.prefix, stateReports(this.model));
+        return true;
+      case "publish_reports":
+        this.publishValues(effect.session, effect.prefix, periodicReports(this.model));
+        return true;
+      case "restart":
+        this.log.warn("restart");
+        for (const name of [...this.timers.keys()]) this.clearTimer(name);
+        for (const s of this.sessions.values()) s.close();
+        this.sessions.clear();
+        p.system.restart();
+        return false;
+    }
+  }
+
+  private clearTimer(name: TimerName): void {
+    const h = this.timers.get(name);
+    if (h !== undefined) {
+      this.platform.timers.clear(h);
+      this.timers.delete(name);
+    }
+  }
+
+  private get T(): number {
+    return emitTimestamp(this.platform.clock.unixSeconds());
+  }
+
+  private command(session: number, prefix: Prefix, entity: string, command: Parameters<typeof executeCommand>[2]): void {
+    const s = this.sessions.get(session);
+    if (!s) return;
+    const outcome = executeCommand(this.model, entity, command);
+    if (outcome.kind === "confirmation") {
+      this.log.info("command.applied", { entity, value: typeof outcome.value === "object" ? JSON.stringify(outcome.value) : outcome.value });
+      // Retained: the entity's out topic always holds its latest state for late subscribers.
+      s.publish(entityOut(prefix, entity), encodeConfirmation(this.T, outcome.value), true);
+    } else {
+      this.log.warn("command.failed", { entity, reason: outcome.reason });
+      s.publish(entityOut(prefix, entity), encodeError(this.T, outcome.reason), false);
+    }
+  }
+
+  private publishValues(session: number, prefix: Prefix, values: ReturnType<typeof stateReports>): void {
+    const s = this.sessions.get(session);
+    if (!s) return;
+    for (const v of values) s.publish(entityOut(prefix, v.entity), encodeReport(this.T, v.value, v.unit), true);
+  }
+}
