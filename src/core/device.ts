@@ -20,6 +20,8 @@ export class Device {
   private state: State = initialState();
   private readonly queue: Event[] = [];
   private draining = false;
+  /** The phase a reducer log line belongs to, while it is being written. */
+  private logPhase: Phase | undefined;
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly sessions = new Map<number, MqttSession>();
   private readonly credentials: CredentialStore;
@@ -32,7 +34,7 @@ export class Device {
     private readonly hooks: DeviceHooks = {},
   ) {
     this.credentials = new CredentialStore(platform.store);
-    this.log = createLogger(platform.log, platform.clock, () => this.state.phase);
+    this.log = createLogger(platform.log, platform.clock, () => this.logPhase ?? this.state.phase);
   }
 
   get phase(): Phase {
@@ -101,7 +103,9 @@ export class Device {
     const p = this.platform;
     switch (effect.kind) {
       case "log":
+        this.logPhase = effect.phase;
         this.log[effect.level](effect.event, effect.fields);
+        this.logPhase = undefined;
         return true;
       case "indicate":
         p.system.indicate?.(effect.status);

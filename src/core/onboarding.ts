@@ -77,7 +77,8 @@ export type Event =
   | { type: "store_failed"; error: string };
 
 export type Effect =
-  | { kind: "log"; level: LogLevel; event: string; fields: Record<string, string | number | boolean> }
+  /** `phase` is the phase the event happened in (a step can pass through several). */
+  | { kind: "log"; level: LogLevel; phase: Phase; event: string; fields: Record<string, string | number | boolean> }
   | { kind: "indicate"; status: Indication }
   | { kind: "wps_start"; timeoutMs: number }
   | { kind: "wifi_join"; ssid: string; password: string }
@@ -136,7 +137,7 @@ class Transition {
   }
 
   private log(level: LogLevel, event: string, fields: Record<string, string | number | boolean> = {}): void {
-    this.effects.push({ kind: "log", level, event, fields });
+    this.effects.push({ kind: "log", level, phase: this.s.phase, event, fields });
   }
 
   private fx(effect: Effect): void {
