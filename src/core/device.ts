@@ -20,6 +20,7 @@ export class Device {
   private state: State = initialState();
   private readonly queue: Event[] = [];
   private draining = false;
+  private stopped = false;
   /** The phase a reducer log line belongs to, while it is being written. */
   private logPhase: Phase | undefined;
   private readonly timers = new Map<TimerName, TimerHandle>();
@@ -73,7 +74,17 @@ export class Device {
     this.dispatch({ type: "factory_reset" });
   }
 
+  /** Power off: timers cleared, sessions closed without a goodbye (the broker publishes the Last Will). */
+  stop(): void {
+    for (const name of [...this.timers.keys()]) this.clearTimer(name);
+    for (const s of this.sessions.values()) s.close();
+    this.sessions.clear();
+    this.queue.length = 0;
+    this.stopped = true;
+  }
+
   dispatch(event: Event): void {
+    if (this.stopped) return;
     this.queue.push(event);
     if (this.draining) return;
     this.draining = true;
@@ -182,9 +193,7 @@ export class Device {
         return true;
       case "restart":
         this.log.warn("restart");
-        for (const name of [...this.timers.keys()]) this.clearTimer(name);
-        for (const s of this.sessions.values()) s.close();
-        this.sessions.clear();
+        this.stop();
         p.system.restart();
         return false;
     }

@@ -1,0 +1,86 @@
+// MqttPort over the `mqtt` client and Node's TLS: the factory CA is the only trust anchor, the
+// client key is the factory key, the certificate the factory one or the one issued at activation.
+import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import type { CloseReason, MqttConnectOptions, MqttHandlers, MqttPort, MqttSession } from "../../../src/core/ports";
+
+export interface TlsMaterial {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME|EPROTO/i;
+
+export function closeReason(err: (Error & { code?: string | number }) | undefined): CloseReason {
+  if (!err) return "closed";
+  const code = err.code;
+  // CONNACK return codes 4 (bad user name or password) and 5 (not authorised)
+  if (code === 4 || code === 5 || /not authori[sz]ed|bad user ?name or password/i.test(err.message)) return "auth";
+  if (code === 2 || code === 3 || code === 1) return "refused";
+  if (typeof code === "string" && code === "ECONNREFUSED") return "refused";
+  if (typeof code === "string" && (code === "ETIMEDOUT" || code === "ECONNRESET" || code === "EPIPE")) return "network";
+  if ((typeof code === "string" && TLS_CODES.test(code)) || /certificate|handshake|ssl|tls alert/i.test(err.message)) return "tls";
+  return "network";
+}
+
+export class NodeMqttPort implements MqttPort {
+  constructor(private readonly tls: TlsMaterial, private readonly connectTimeoutMs = 10_000) {}
+
+  connect(o: MqttConnectOptions, h: MqttHandlers): MqttSession {
+    const options: IClientOptions = {
+      protocol: "mqtts",
+      host: o.host,
+      port: o.port,
+      clientId: o.clientId,
+      keepalive: o.keepAliveS,
+      clean: true,
+      reconnectPeriod: 0, // the core owns reconnects (backoff with full jitter)
+      connectTimeout: this.connectTimeoutMs,
+      protocolVersion: 4,
+      ca: this.tls.caPem,
+      cert: o.clientCertPem ?? this.tls.certPem,
+      key: this.tls.keyPem,
+      rejectUnauthorized: true,
+      servername: isIp(o.host) ? undefined : o.host,
+    };
+    Object.assign(options, { minVersion: "TLSv1.2" }); // passed through to tls.connect
+    if (o.username !== undefined) options.username = o.username;
+    if (o.password !== undefined) options.password = o.password;
+    if (o.will) options.will = { topic: o.will.topic, payload: Buffer.from(o.will.payload), retain: o.will.retain, qos: 0 };
+
+    const client: MqttClient = mqtt.connect(options);
+    let ended = false;
+    let lastError: (Error & { code?: string | number }) | undefined;
+    const end = (reason: CloseReason, detail: string) => {
+      if (ended) return;
+      ended = true;
+      client.removeAllListeners();
+      client.on("error", () => {});
+      client.end(true);
+      h.onClose(reason, detail);
+    };
+    client.on("connect", () => h.onConnected());
+    client.on("message", (topic, payload) => h.onMessage(topic, payload.toString("utf8"), payload.length));
+    client.on("error", (err) => {
+      lastError = err as Error & { code?: string | number };
+      end(closeReason(lastError), err.message);
+    });
+    client.on("close", () => end(closeReason(lastError), lastError?.message ?? "connection closed"));
+
+    return {
+      subscribe: (topic) => { if (!ended) client.subscribe(topic, { qos: 0 }); },
+      publish: (topic, payload, retain) => { if (!ended) client.publish(topic, payload, { qos: 0, retain }); },
+      close: () => {
+        if (ended) return;
+        ended = true;
+        client.removeAllListeners();
+        client.on("error", () => {});
+        client.end(false);
+      },
+    };
+  }
+}
+
+function isIp(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
