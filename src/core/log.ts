@@ -1,0 +1,83 @@
+// Log lines: one line per event, as text or JSON. createLogger masks every field on the way
+// in, so no secret can reach a sink through it.
+import { maskFields } from "./mask";
+import type { ClockPort, LogLevel, LogRecord, LogSink } from "./ports";
+
+const PHASE_WIDTH = 9;
+
+// Characters that could break the one-line shape or the key=value split.
+function unsafe(c: number): boolean {
+  return c <= 0x20 || c === 0x22 || c === 0x3d || c === 0x7f || c === 0x85 || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff
+    || (c >= 0x1680 && (c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
+}
+
+function hasUnsafe(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (unsafe(s.charCodeAt(i))) return true;
+  return false;
+}
+
+function name(s: string): string {
+  if (s.length === 0) return "-";
+  if (!hasUnsafe(s)) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) out += unsafe(s.charCodeAt(i)) ? "_" : s[i];
+  return out;
+}
+
+function uptime(ms: number): string {
+  const t = Number.isFinite(ms) && ms > 0 ? Math.floor(ms) : 0;
+  const frac = String(t % 1000).padStart(3, "0");
+  return `${String(Math.floor(t / 1000))}.${frac}`.padStart(9, " ");
+}
+
+function value(v: string | number | boolean): string {
+  const s = String(v);
+  if (s.length > 0 && !hasUnsafe(s)) return s;
+  // JSON.stringify leaves these raw; some viewers break lines on them.
+  return JSON.stringify(s).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** `[   12.345] cloud     broker.connected host=broker.local port=8883`; levels other than info are tagged. */
+export function formatText(r: LogRecord): string {
+  let line = `[${uptime(r.uptimeMs)}] ${name(r.phase).padEnd(PHASE_WIDTH, " ")} `;
+  if (r.level !== "info") line += `${r.level.toUpperCase()} `;
+  line += name(r.event);
+  for (const k of Object.keys(r.fields)) line += ` ${name(k)}=${value(r.fields[k])}`;
+  return line;
+}
+
+const RESERVED = ["t", "level", "phase", "event"];
+
+/** `{"t":12345,"level":"info","phase":"cloud","event":"...",...fields}`; a field named like a header key gets a leading "_". */
+export function formatJson(r: LogRecord): string {
+  const t = Number.isFinite(r.uptimeMs) && r.uptimeMs > 0 ? Math.floor(r.uptimeMs) : 0;
+  let line = `{"t":${t},"level":${JSON.stringify(r.level)},"phase":${JSON.stringify(r.phase)},"event":${JSON.stringify(r.event)}`;
+  for (const k of Object.keys(r.fields)) {
+    let key = k;
+    while (RESERVED.includes(key) || (key !== k && Object.prototype.hasOwnProperty.call(r.fields, key))) key = `_${key}`;
+    const v = r.fields[k];
+    line += `,${JSON.stringify(key)}:${typeof v === "number" && !Number.isFinite(v) ? JSON.stringify(String(v)) : JSON.stringify(v)}`;
+  }
+  return line + "}";
+}
+
+export type LogFn = (event: string, fields?: Record<string, unknown>) => void;
+
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+/** A logger that masks fields (maskFields) and stamps uptime and phase. A throwing sink is ignored: logging never breaks the caller. */
+export function createLogger(sink: LogSink, clock: Pick<ClockPort, "uptimeMs">, getPhase: () => string): Logger {
+  const emit = (level: LogLevel): LogFn => (event, fields) => {
+    try {
+      sink({ uptimeMs: clock.uptimeMs(), level, phase: getPhase(), event, fields: maskFields(fields ?? {}) });
+    } catch {
+      // nowhere left to report it
+    }
+  };
+  return { debug: emit("debug"), info: emit("info"), warn: emit("warn"), error: emit("error") };
+}

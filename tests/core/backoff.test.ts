@@ -1,0 +1,104 @@
+import { test, assert, equal, deepEqual, throws } from "../harness";
+import { Backoff, BACKOFF_BASE_MS, BACKOFF_CAP_MS, RESET_AFTER_STABLE_MS, backoffDelay, jittered } from "../../src/core/backoff";
+
+const ALMOST_ONE = 0.9999999;
+
+/** mulberry32: a small seeded PRNG, so runs are reproducible on both engines. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test("backoff: constants follow §10 (1 s base, 60 s cap, reset after 60 s up)", () => {
+  equal(BACKOFF_BASE_MS, 1000);
+  equal(BACKOFF_CAP_MS, 60000);
+  equal(RESET_AFTER_STABLE_MS, 60000);
+});
+
+test("backoff: upper bound doubles from 1 s per attempt and stops at the 60 s cap", () => {
+  const expected = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000];
+  for (let attempt = 0; attempt < expected.length; attempt++) {
+    const ceiling = expected[attempt];
+    const top = backoffDelay(attempt, () => ALMOST_ONE);
+    assert(top < ceiling && top >= ceiling - 1, `attempt ${attempt}: ${top} vs ceiling ${ceiling}`);
+    equal(backoffDelay(attempt, () => 0), 0, `attempt ${attempt} lower bound`);
+    equal(backoffDelay(attempt, () => 0.5), ceiling / 2);
+  }
+});
+
+test("backoff: results are integers within [0, ceiling) for any random value, even broken ones", () => {
+  for (const r of [0, 0.25, 0.999999999, 1, 1.5, -0.3, NaN, Infinity]) {
+    for (const attempt of [0, 3, 6, 1e9, Infinity, -1, NaN, 2.7]) {
+      const d = backoffDelay(attempt, () => r);
+      assert(Number.isInteger(d) && d >= 0 && d < BACKOFF_CAP_MS, `attempt ${attempt}, random ${r}: ${d}`);
+    }
+  }
+  equal(backoffDelay(1e9, () => 0.5), 30000, "huge attempt is capped");
+  equal(backoffDelay(-5, () => 0.5), 500, "negative attempt counts as 0");
+  equal(backoffDelay(2.7, () => 0.5), 2000, "fractional attempt rounds down");
+});
+
+test("backoff: custom base and cap; invalid ones are refused", () => {
+  equal(backoffDelay(3, () => 0.5, 100, 500), 250);
+  equal(backoffDelay(2, () => 0.5, 100, 500), 200);
+  throws(() => backoffDelay(0, () => 0.5, NaN));
+  throws(() => backoffDelay(0, () => 0.5, 1000, Infinity));
+  throws(() => new Backoff(() => 0.5, -1));
+});
+
+test("backoff: Backoff.next counts attempts, reset starts over", () => {
+  const b = new Backoff(() => ALMOST_ONE);
+  equal(b.attempt, 0);
+  const got: number[] = [];
+  for (let i = 0; i < 8; i++) got.push(b.next());
+  deepEqual(got, [999, 1999, 3999, 7999, 15999, 31999, 59999, 59999]);
+  equal(b.attempt, 8);
+  b.reset();
+  equal(b.attempt, 0);
+  equal(b.next(), 999);
+  for (let i = 0; i < 10000; i++) b.next();
+  assert(b.attempt <= 64, "attempt counter stays bounded");
+  equal(b.next(), 59999);
+});
+
+test("backoff: deterministic with a seeded random, and jittered within bounds", () => {
+  const run = (seed: number): number[] => {
+    const b = new Backoff(seeded(seed));
+    const out: number[] = [];
+    for (let i = 0; i < 12; i++) out.push(b.next());
+    return out;
+  };
+  const a = run(42);
+  deepEqual(run(42), a);
+  assert(JSON.stringify(run(7)) !== JSON.stringify(a), "another seed gives other delays");
+  for (let i = 0; i < a.length; i++) {
+    const ceiling = Math.min(60000, 1000 * 2 ** i);
+    assert(Number.isInteger(a[i]) && a[i] >= 0 && a[i] < ceiling, `attempt ${i}: ${a[i]}`);
+  }
+  const r = seeded(1);
+  const first = r();
+  assert(first >= 0 && first < 1);
+  equal(seeded(1)(), first);
+});
+
+test("backoff: jittered spreads ±20% by default, as an integer", () => {
+  equal(jittered(10000, () => 0), 8000);
+  equal(jittered(10000, () => 0.5), 10000);
+  const top = jittered(10000, () => ALMOST_ONE);
+  assert(top <= 12000 && top >= 11999, String(top));
+  equal(jittered(10000, () => 0, 0.5), 5000);
+  equal(jittered(10000, () => NaN), 8000);
+  equal(jittered(10000, () => 0.3, 0), 10000);
+  const r = seeded(3);
+  for (let i = 0; i < 200; i++) {
+    const v = jittered(10000, r);
+    assert(Number.isInteger(v) && v >= 8000 && v <= 12000, String(v));
+  }
+  throws(() => jittered(NaN, () => 0.5));
+});

@@ -1,0 +1,82 @@
+import { test, assert, equal, deepEqual } from "../harness";
+import { createLogger, formatJson, formatText } from "../../src/core/log";
+import type { LogRecord } from "../../src/core/ports";
+
+const rec = (over: Partial<LogRecord> = {}): LogRecord => ({
+  uptimeMs: 12345, level: "info", phase: "cloud", event: "broker.connected",
+  fields: { host: "broker.local", port: 8883 }, ...over,
+});
+
+test("log: formatText exact line", () => {
+  equal(formatText(rec()), "[   12.345] cloud     broker.connected host=broker.local port=8883");
+  equal(formatText(rec({ uptimeMs: 7, fields: {} })), "[    0.007] cloud     broker.connected");
+  equal(formatText(rec({ uptimeMs: 1234567890, phase: "operational", level: "warn", event: "broker.closed", fields: { reason: "auth" } })),
+    "[1234567.890] operational WARN broker.closed reason=auth");
+  equal(formatText(rec({ level: "error", phase: "", fields: { ok: false, n: -1.5 } })), "[   12.345] -         ERROR broker.connected ok=false n=-1.5");
+  equal(formatText(rec({ uptimeMs: NaN, level: "debug", fields: {} })), "[    0.000] cloud     DEBUG broker.connected");
+});
+
+test("log: formatText quotes values with spaces (and anything that would break the line)", () => {
+  equal(formatText(rec({ fields: { detail: "connection refused", topic: "a/b/c" } })),
+    '[   12.345] cloud     broker.connected detail="connection refused" topic=a/b/c');
+  equal(formatText(rec({ fields: { e: "", q: 'say "hi"', nl: "a\nb", eq: "a=b" } })),
+    '[   12.345] cloud     broker.connected e="" q="say \\"hi\\"" nl="a\\nb" eq="a=b"');
+  const line = formatText(rec({ event: "bad event\n", fields: { "k ey": "v\u2028w\r" } }));
+  equal(line, '[   12.345] cloud     bad_event_ k_ey="v\\u2028w\\r"');
+  assert(!/[\n\r\u2028\u2029]/.test(line));
+});
+
+test("log: formatJson exact line, fields after the header, reserved names prefixed", () => {
+  equal(formatJson(rec()), '{"t":12345,"level":"info","phase":"cloud","event":"broker.connected","host":"broker.local","port":8883}');
+  const line = formatJson(rec({ uptimeMs: 5.9, fields: { t: 1, event: "x", "2": true, msg: "a\nb" } }));
+  equal(line, '{"t":5,"level":"info","phase":"cloud","event":"broker.connected","2":true,"_t":1,"_event":"x","msg":"a\\nb"}');
+  assert(!line.includes("\n"));
+  deepEqual(JSON.parse(line), { t: 5, level: "info", phase: "cloud", event: "broker.connected", "2": true, _t: 1, _event: "x", msg: "a\nb" });
+  equal(formatJson(rec({ fields: { n: Infinity } })), '{"t":12345,"level":"info","phase":"cloud","event":"broker.connected","n":"Infinity"}');
+});
+
+test("log: createLogger stamps uptime, level and the current phase, and masks fields", () => {
+  const got: LogRecord[] = [];
+  let now = 1500, phase = "discover";
+  const log = createLogger((r) => got.push(r), { uptimeMs: () => now }, () => phase);
+  log.info("mdns.found", { host: "MQTT2GO.local", port: 8883 });
+  now = 2000;
+  phase = "activate_local";
+  log.warn("activation.reply", { user: "u1", password: "p4ssw0rd-xyz" });
+  log.debug("tick");
+  log.error("x", { err: new Error("fail") });
+  deepEqual(got, [
+    { uptimeMs: 1500, level: "info", phase: "discover", event: "mdns.found", fields: { host: "MQTT2GO.local", port: 8883 } },
+    { uptimeMs: 2000, level: "warn", phase: "activate_local", event: "activation.reply", fields: { user: "u1", password: "******yz" } },
+    { uptimeMs: 2000, level: "debug", phase: "activate_local", event: "tick", fields: {} },
+    { uptimeMs: 2000, level: "error", phase: "activate_local", event: "x", fields: { err: "Error: fail" } },
+  ]);
+});
+
+test("log: no secret reaches a sink or a formatted line", () => {
+  const secrets = {
+    password: "Qm7vXz2Kw9s1", activation_code: "Jh4Tz8Lq7788", ac: "Rb3Wn6Yc8766", passphrase: "Gx5Vd2Np9k42",
+    token: "Uy6Ht1Mf8c23", private_key: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END PRIVATE KEY-----",
+  };
+  const lines: string[] = [];
+  const log = createLogger((r) => { lines.push(formatText(r), formatJson(r)); }, { uptimeMs: () => 1 }, () => "p");
+  log.info("creds", secrets);
+  log.info("reply", { value: { cert: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----", user: "u", password: secrets.password } });
+  log.warn("wifi", { wifi: { ssid: "Home", password: "Pe9Sa4Qj5566" }, key: "Kd2Fg7Bv3344" });
+  equal(lines.length, 6);
+  const all = lines.join("\n");
+  for (const s of [...Object.values(secrets), "Pe9Sa4Qj5566", "Kd2Fg7Bv3344"]) {
+    for (let i = 0; i + 3 <= s.length; i++) {
+      const piece = s.slice(i, i + 3);
+      if (/^[A-Z-]+$/.test(piece) || piece.includes("\n")) continue; // PEM armor and dashes are not secret
+      assert(!all.includes(piece), `leaked "${piece}" of a secret`);
+    }
+  }
+  assert(all.includes("password=******s1") && all.includes("PEM("), all);
+});
+
+test("log: a throwing sink does not throw into the caller", () => {
+  const log = createLogger(() => { throw new Error("sink down"); }, { uptimeMs: () => 0 }, () => "p");
+  log.info("x", { a: 1 });
+  log.error("y");
+});
