@@ -3,7 +3,7 @@
 import { maskFields } from "./mask";
 import type { ClockPort, LogLevel, LogRecord, LogSink } from "./ports";
 
-const PHASE_WIDTH = 9;
+const PHASE_WIDTH = 14;
 
 // Characters that could break the one-line shape or the key=value split.
 function unsafe(c: number): boolean {

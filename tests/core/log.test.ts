@@ -8,21 +8,21 @@ const rec = (over: Partial<LogRecord> = {}): LogRecord => ({
 });
 
 test("log: formatText exact line", () => {
-  equal(formatText(rec()), "[   12.345] cloud     broker.connected host=broker.local port=8883");
-  equal(formatText(rec({ uptimeMs: 7, fields: {} })), "[    0.007] cloud     broker.connected");
+  equal(formatText(rec()), "[   12.345] cloud          broker.connected host=broker.local port=8883");
+  equal(formatText(rec({ uptimeMs: 7, fields: {} })), "[    0.007] cloud          broker.connected");
   equal(formatText(rec({ uptimeMs: 1234567890, phase: "operational", level: "warn", event: "broker.closed", fields: { reason: "auth" } })),
     "[1234567.890] operational WARN broker.closed reason=auth");
   equal(formatText(rec({ level: "error", phase: "", fields: { ok: false, n: -1.5 } })), "[   12.345] -         ERROR broker.connected ok=false n=-1.5");
-  equal(formatText(rec({ uptimeMs: NaN, level: "debug", fields: {} })), "[    0.000] cloud     DEBUG broker.connected");
+  equal(formatText(rec({ uptimeMs: NaN, level: "debug", fields: {} })), "[    0.000] cloud          DEBUG broker.connected");
 });
 
 test("log: formatText quotes values with spaces (and anything that would break the line)", () => {
   equal(formatText(rec({ fields: { detail: "connection refused", topic: "a/b/c" } })),
-    '[   12.345] cloud     broker.connected detail="connection refused" topic=a/b/c');
+    '[   12.345] cloud          broker.connected detail="connection refused" topic=a/b/c');
   equal(formatText(rec({ fields: { e: "", q: 'say "hi"', nl: "a\nb", eq: "a=b" } })),
-    '[   12.345] cloud     broker.connected e="" q="say \\"hi\\"" nl="a\\nb" eq="a=b"');
+    '[   12.345] cloud          broker.connected e="" q="say \\"hi\\"" nl="a\\nb" eq="a=b"');
   const line = formatText(rec({ event: "bad event\n", fields: { "k ey": "v\u2028w\r" } }));
-  equal(line, '[   12.345] cloud     bad_event_ k_ey="v\\u2028w\\r"');
+  equal(line, '[   12.345] cloud          bad_event_ k_ey="v\\u2028w\\r"');
   assert(!/[\n\r\u2028\u2029]/.test(line));
 });
 
