@@ -12,7 +12,7 @@ test("log: formatText exact line", () => {
   equal(formatText(rec({ uptimeMs: 7, fields: {} })), "[    0.007] cloud          broker.connected");
   equal(formatText(rec({ uptimeMs: 1234567890, phase: "operational", level: "warn", event: "broker.closed", fields: { reason: "auth" } })),
     "[1234567.890] operational    WARN broker.closed reason=auth");
-  equal(formatText(rec({ level: "error", phase: "", fields: { ok: false, n: -1.5 } })), "[   12.345] -         ERROR broker.connected ok=false n=-1.5");
+  equal(formatText(rec({ level: "error", phase: "", fields: { ok: false, n: -1.5 } })), "[   12.345] -              ERROR broker.connected ok=false n=-1.5");
   equal(formatText(rec({ uptimeMs: NaN, level: "debug", fields: {} })), "[    0.000] cloud          DEBUG broker.connected");
 });
 
