@@ -1,0 +1,35 @@
+// The topic tree (PROTOCOL §4–§8). Builders take ids that were validated on receipt.
+
+import { isId } from "./ids";
+
+export interface Prefix { home: string; gateway: string; device: string }
+
+export const activationIn = (ac: string): string => `${ac}/activation/in`;
+export const activationOut = (ac: string): string => `${ac}/activation/out`;
+export const wifiIn = (ac: string): string => `${ac}/wifi/in`;
+export const wifiOut = (ac: string): string => `${ac}/wifi/out`;
+export const homeIn = (did: string): string => `${did}/home/in`;
+export const homeOut = (did: string): string => `${did}/home/out`;
+
+export const entityIn = (p: Prefix, entity: string): string => `${p.home}/${p.gateway}/${p.device}/${entity}/in`;
+export const entityOut = (p: Prefix, entity: string): string => `${p.home}/${p.gateway}/${p.device}/${entity}/out`;
+export const statusOut = (p: Prefix): string => entityOut(p, "status");
+export const entitySubscription = (p: Prefix): string => `${p.home}/${p.gateway}/${p.device}/+/in`;
+
+/** Controller ↔ gateway topics (spec digest §1.1 steps 1, 13, 14); never read by a device. */
+export const controllerAddIn = (home: string, gateway: string): string => `${home}/${gateway}/add_device/in`;
+export const controllerAddOut = (home: string, gateway: string): string => `${home}/${gateway}/add_device/out`;
+
+/**
+ * The entity of a command topic, only when `topic` is exactly `<H>/<G>/<DID>/<entity>/in`
+ * for this prefix: level by level equality, never substring or prefix matching.
+ */
+export function parseEntityTopic(p: Prefix, topic: string): string | undefined {
+  if (typeof topic !== "string" || topic.length > 5 * 65) return undefined;
+  const levels = topic.split("/");
+  if (levels.length !== 5) return undefined;
+  const [home, gateway, device, entity, direction] = levels;
+  if (direction !== "in" || !isId(home) || !isId(gateway) || !isId(device) || !isId(entity)) return undefined;
+  if (home !== p.home || gateway !== p.gateway || device !== p.device) return undefined;
+  return entity;
+}
