@@ -1,6 +1,7 @@
 // The entity model (PROTOCOL §8): what a device offers, how command values are validated,
 // and how a command reaches the hardware driver. State lives in the drivers, never here,
 // so what the model reports is always what the hardware says.
+import { isId } from "./ids";
 import type { Command, CommandType, EntityDescriptor, EntityValue, ErrorReason, Rgb, ValueType } from "./entity-types";
 import { COMMAND_TYPES, VALUE_TYPES } from "./entity-types";
 
@@ -34,8 +35,6 @@ export interface EntityState { name: string; value: EntityValue; unit: string }
 
 /** Device-level topics (`<H>/<G>/<DID>/<name>/…`) that an entity may not shadow. */
 export const RESERVED_ENTITY_NAMES: readonly string[] = ["status", "about", "remove"];
-
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -93,7 +92,7 @@ function driverValue(type: ValueType, value: unknown): EntityValue | undefined {
 function checkSpec(spec: EntitySpec, seen: Set<string>): void {
   const d = spec.descriptor;
   const where = `entity ${JSON.stringify(d?.name)}`;
-  if (!isObject(d) || typeof d.name !== "string" || !NAME.test(d.name)) throw new Error(`${where}: invalid name`);
+  if (!isObject(d) || !isId(d.name)) throw new Error(`${where}: invalid name`);
   if (RESERVED_ENTITY_NAMES.includes(d.name)) throw new Error(`${where}: reserved name`);
   if (seen.has(d.name)) throw new Error(`${where}: duplicate name`);
   if (typeof d.unit !== "string") throw new Error(`${where}: unit must be a string`);
