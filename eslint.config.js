@@ -3,7 +3,7 @@ import { defineConfig, globalIgnores } from "eslint/config";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  globalIgnores(["build/", "node_modules/", "types/", "**/*.d.ts", ".state/", "certs/"]),
+  globalIgnores(["build/", "node_modules/", "types/", "**/*.d.ts", ".state/", "certs/", "hosts/esp32/**/*.js", "hosts/sim/**/*.js"]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
