@@ -117,6 +117,7 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
       for (const h of timers) clearTimeout(h);
       timers.clear();
       wifi.close();
+      mqtt.powerOff(); // before the device closes its sessions politely
       current.stop();
     },
   };

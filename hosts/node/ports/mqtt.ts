@@ -24,7 +24,20 @@ export function closeReason(err: (Error & { code?: string | number }) | undefine
 }
 
 export class NodeMqttPort implements MqttPort {
+  private readonly live = new Set<MqttClient>();
+
   constructor(private readonly tls: TlsMaterial, private readonly connectTimeoutMs = 10_000) {}
+
+  /** Power off: every connection dropped without DISCONNECT, so brokers publish the Last Will. */
+  powerOff(): void {
+    for (const client of this.live) {
+      client.removeAllListeners();
+      client.on("error", () => {});
+      client.stream?.destroy();
+      client.end(true);
+    }
+    this.live.clear();
+  }
 
   connect(o: MqttConnectOptions, h: MqttHandlers): MqttSession {
     const options: IClientOptions = {
@@ -49,11 +62,13 @@ export class NodeMqttPort implements MqttPort {
     if (o.will) options.will = { topic: o.will.topic, payload: Buffer.from(o.will.payload), retain: o.will.retain, qos: 0 };
 
     const client: MqttClient = mqtt.connect(options);
+    this.live.add(client);
     let ended = false;
     let lastError: (Error & { code?: string | number }) | undefined;
     const end = (reason: CloseReason, detail: string) => {
       if (ended) return;
       ended = true;
+      this.live.delete(client);
       client.removeAllListeners();
       client.on("error", () => {});
       client.end(true);
@@ -62,7 +77,7 @@ export class NodeMqttPort implements MqttPort {
     client.on("connect", () => h.onConnected());
     client.on("message", (topic, payload) => h.onMessage(topic, payload.toString("utf8"), payload.length));
     client.on("error", (err) => {
-      lastError = err as Error & { code?: string | number };
+      lastError = err;
       end(closeReason(lastError), err.message);
     });
     client.on("close", () => end(closeReason(lastError), lastError?.message ?? "connection closed"));
@@ -73,9 +88,11 @@ export class NodeMqttPort implements MqttPort {
       close: () => {
         if (ended) return;
         ended = true;
+        this.live.delete(client);
         client.removeAllListeners();
         client.on("error", () => {});
-        client.end(false);
+        // A connected session says goodbye (DISCONNECT: no Last Will); one still connecting is dropped.
+        client.end(!client.connected);
       },
     };
   }
