@@ -557,3 +557,98 @@ test("no log line carries a secret value", () => {
   const text = JSON.stringify(r.all.filter((e) => e.kind === "log"));
   for (const secret of ["p4ssw0rd-secret", "home-pass-123", AC]) assert(!text.includes(secret), `log leaks ${secret}`);
 });
+
+test("start and boot are ignored outside the phases that take them", () => {
+  const r = new Rig();
+  r.send({ type: "start" });
+  deepEqual(r.kinds(), [], "start before boot");
+  r.send({ type: "boot", record: null });
+  const before = JSON.stringify(r.state);
+  r.send({ type: "boot", record: null });
+  equal(JSON.stringify(r.state), before);
+  r.send({ type: "start" });
+  equal(JSON.stringify(r.state), before);
+  deepEqual(r.kinds(), []);
+});
+
+test("port results that arrive in the wrong phase are ignored", () => {
+  const r = new Rig();
+  toOperational(r);
+  const before = JSON.stringify(r.state);
+  r.send({ type: "wps_done", result: { ok: true, ssid: "Evil", password: "12345678" } });
+  r.send({ type: "wifi_done", result: { ok: true } });
+  r.send({ type: "mdns_done", found: { host: "MQTT2GO.local", address: "10.0.0.66", port: 8883 } });
+  r.send({ type: "timer", name: "retry" });
+  r.send({ type: "timer", name: "reconnect" });
+  equal(JSON.stringify(r.state), before);
+});
+
+test("a provisioned device whose home network is gone keeps retrying with backoff", () => {
+  const r = new Rig();
+  r.send({ type: "boot", record: provisionedRecord() });
+  let last = 0;
+  for (let i = 0; i < 8; i++) {
+    r.send({ type: "wifi_done", result: { ok: false, reason: "no such network" } });
+    const t = r.find("timer_set");
+    assert(t && t.name === "retry", "retry scheduled");
+    last = t.ms;
+    r.send({ type: "timer", name: "retry" });
+    deepEqual(r.find("wifi_join"), { kind: "wifi_join", ssid: "HomeNet", password: "home-pass-123" });
+  }
+  assert(last <= 60_000);
+  equal(r.find("store_erase"), undefined, "never erased");
+  r.send({ type: "wifi_done", result: { ok: true } });
+  equal(r.state.attempt, 0, "backoff reset once joined");
+  assert(r.find("mqtt_connect"));
+});
+
+test("an activation session lost before its reply reconnects with backoff inside the window", () => {
+  const r = new Rig();
+  r.send({ type: "boot", record: null });
+  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
+  r.send({ type: "mdns_done", found: null });
+  r.send({ type: "mqtt_closed", session: r.state.session, reason: "refused", detail: "ECONNREFUSED" });
+  const t = r.find("timer_set");
+  assert(t && t.name === "reconnect");
+  equal(r.state.phase, "activate_cloud");
+  const s = r.state.session;
+  r.send({ type: "timer", name: "reconnect" });
+  equal(r.state.session, s + 1, "a new session");
+  deepEqual(r.find("mqtt_connect")?.options.username, AC);
+  r.connected();
+  r.send({ type: "mqtt_closed", session: r.state.session, reason: "network", detail: "reset" });
+  equal(r.state.step, "credentials", "still waiting for the reply");
+  r.send({ type: "timer", name: "reconnect" });
+  r.connected();
+  equal(r.find("mqtt_subscribe")?.topic, `${AC}/activation/in`, "resubscribed before asking again");
+});
+
+test("factory reset during onboarding erases and restarts", () => {
+  const r = new Rig();
+  r.send({ type: "boot", record: null });
+  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
+  r.send({ type: "factory_reset" });
+  const k = r.kinds();
+  assert(k.includes("store_erase"));
+  equal(k[k.length - 1], "restart");
+  equal(r.state.phase, "removing");
+});
+
+test("guest flow: a lost local broker on the home network with no earlier address ends the attempt", () => {
+  const r = new Rig();
+  r.send({ type: "boot", record: null });
+  r.send({ type: "wps_done", result: { ok: false, reason: "timeout" } });
+  r.send({ type: "wifi_done", result: { ok: true } });
+  r.send({ type: "mdns_done", found: { host: "MQTT2GO.local", address: "10.42.0.1", port: 8883 } });
+  r.connected();
+  r.message(`${AC}/activation/in`, creds());
+  r.message(`${AC}/wifi/in`, wifiCreds("HomeNet", "wrong-pass-1"));
+  r.send({ type: "wifi_done", result: { ok: false, reason: "wrong passphrase" } });
+  equal(r.state.phase, "wifi_home");
+  assert(r.find("timer_set")?.name === "retry");
+  r.send({ type: "timer", name: "retry" });
+  deepEqual(r.find("wifi_join"), { kind: "wifi_join", ssid: "HomeNet", password: "wrong-pass-1" });
+  r.send({ type: "timer", name: "window" });
+  equal(r.state.phase, "unprovisioned");
+  equal(r.find("store_erase"), undefined, "nothing was stored yet");
+});
