@@ -9,7 +9,7 @@ export default defineConfig(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs", "hosts/node/*.mjs"] },
+        projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs", "hosts/node/*.mjs", "bench/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
