@@ -1,0 +1,54 @@
+// Declarations the Moddable SDK 8.2.3 typings lack, for the modules this application uses.
+// Read from the SDK's own sources ($MODDABLE/modules/network/mqtt/mqtt.js,
+// modules/network/mdns); only what the app calls is declared.
+
+declare module "mqtt" {
+  export interface ClientWill {
+    topic: string;
+    message: string | ArrayBuffer;
+    retain?: boolean;
+    quality?: 0 | 1 | 2;
+  }
+
+  export interface ClientOptions {
+    host: string;
+    port?: number;
+    /** Client id (CONNECT). */
+    id?: string;
+    user?: string;
+    password?: string;
+    will?: ClientWill;
+    /** Keep-alive interval in milliseconds; CONNECT carries it rounded up to seconds, 0 = none. */
+    timeout?: number;
+    /** Socket class, e.g. SecureSocket; constructed as `new Socket({host, port, secure})`. */
+    Socket?: new (dict: { host: string; port: number; secure?: object }) => object;
+    secure?: object;
+  }
+
+  export interface PublishFlags {
+    retain?: boolean;
+    quality?: 0 | 1 | 2;
+  }
+
+  /** QoS 0 MQTT 3.1.1 client. Callbacks run from a timer turn, not from the socket callback. */
+  export default class Client {
+    constructor(options: ClientOptions);
+    /** 1 while waiting for CONNACK, 2 when connected, -1 after close. */
+    state: number;
+    onReady?: () => void;
+    onMessage?: (topic: string, payload: ArrayBuffer) => void;
+    onClose?: () => void;
+    publish(topic: string, data: string | ArrayBuffer, flags?: PublishFlags): void;
+    subscribe(topic: string): void;
+    unsubscribe(topic: string): void;
+    close(immediate?: boolean): void;
+    /** Called with the reason for every failure (CONNACK refusal, socket error, keep-alive timeout); calls onClose then close. */
+    fail(message?: string): void;
+  }
+}
+
+/** The desktop simulator's native helper (hosts/sim/native). */
+declare module "simhost" {
+  /** Flushes stdout/stderr and ends the simulator process with `code`. */
+  export function exit(code: number): never;
+}
