@@ -1,0 +1,81 @@
+// The cloud broker (PROTOCOL §6–§8): device accounts and the home service; a new account is
+// handed to the discovery server with `POST /activate_device`.
+
+import { request } from "node:https";
+import { formatBrokerAddress } from "../src/core/messages";
+import type { ControllerAccount, DeviceAccount, FactoryRegistry } from "./accounts";
+import type { ServerTls } from "./broker";
+import type { Ca } from "./certs";
+import type { ActivationEntry } from "./discovery";
+import { startHomeBroker, type HomeBroker } from "./home-service";
+import type { StackLog } from "./log";
+
+export interface DiscoveryClient {
+  /** `https://host:port/activate_device` */
+  url: string;
+  token: string;
+  /** The CA the discovery server's certificate chains to. */
+  caPem: string;
+}
+
+export interface CloudOptions {
+  host: string;
+  port?: number;
+  tls: ServerTls;
+  ca: Ca;
+  registry: FactoryRegistry;
+  controllers: readonly ControllerAccount[];
+  discovery: DiscoveryClient;
+  /** `broker_ip` given to devices; default `<host>:<port>`. */
+  brokerIp?: string;
+  log: StackLog;
+}
+
+/** `POST /activate_device`; resolves with the HTTP status, rejects on a transport error. */
+export function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(entry);
+  return new Promise((resolve, reject) => {
+    const req = request(d.url, {
+      method: "POST",
+      ca: d.caPem,
+      timeout: timeoutMs,
+      headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("discovery server timed out")));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export async function startCloud(o: CloudOptions): Promise<HomeBroker> {
+  let brokerIp = o.brokerIp;
+  const home = await startHomeBroker({
+    name: "cloud",
+    host: o.host,
+    port: o.port ?? 0,
+    tls: o.tls,
+    ca: o.ca,
+    registry: o.registry,
+    controllers: o.controllers,
+    log: o.log,
+    provision: async (a: DeviceAccount) => {
+      const r = await postActivation(o.discovery, {
+        activation_code: a.activationCode,
+        device_id: a.deviceId,
+        broker_ip: brokerIp ?? "",
+        device_certificate: a.certPem,
+        user: a.user,
+        password: a.password,
+      });
+      if (r.status !== 201) throw new Error(`discovery server answered ${r.status}: ${r.body}`);
+      o.log("cloud", "activation_registered", { device: a.deviceId });
+    },
+  });
+  brokerIp ??= formatBrokerAddress({ host: o.host, port: home.broker.port });
+  return home;
+}

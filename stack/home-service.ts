@@ -1,0 +1,132 @@
+// The home service shared by the cloud broker and the local gateway (PROTOCOL §7, spec digest
+// §1.1 steps 1, 12–14): the controller's add request creates a device account and provisions
+// it; the device's home_prefix request is answered with the controller's (home, gateway);
+// the controller is told the setup result; the controller's rename is relayed to the device.
+
+import {
+  decodeAddDeviceOut, decodeHomePrefixRequest, decodeRemoveConfirmation, encodeHomePrefix, encodeRename, encodeSetupResult,
+  type AddDeviceRequest,
+} from "../src/core/messages";
+import { controllerAddIn, controllerAddOut, entityOut, homeIn, homeOut } from "../src/core/topics";
+import {
+  Accounts, authenticateAccount, type ControllerAccount, type DeviceAccount, type FactoryRegistry, type StackGrant,
+} from "./accounts";
+import { startBroker, type ConnectInfo, type MqttBroker, type ServerTls } from "./broker";
+import type { Ca } from "./certs";
+import { maskTopic, type StackLog } from "./log";
+
+export const SETUP_SUCCESS = "success";
+export const SETUP_UNKNOWN_DEVICE = "unknown_device";
+export const SETUP_ACTIVATION_FAILED = "activation_failed";
+
+export const unixSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export interface HomeBrokerOptions {
+  name: string;
+  host: string;
+  port: number;
+  tls: ServerTls;
+  ca: Ca;
+  registry: FactoryRegistry;
+  controllers: readonly ControllerAccount[];
+  /** Make a new account reachable by its device (cloud: the discovery server; gateway: a local pending activation). Rejects on failure. */
+  provision(account: DeviceAccount): Promise<void>;
+  /** The device got its home prefix: its onboarding is over. */
+  onPrefixDelivered?(account: DeviceAccount): void;
+  /** A login that is neither a controller nor a device account (the gateway's init sessions). */
+  authenticateOther?(c: ConnectInfo): StackGrant | { refused: string };
+  /** A publish of such a session (it already passed the ACL). */
+  onOtherPublish?(topic: string, payload: string, grant: StackGrant): void;
+  log: StackLog;
+}
+
+export interface HomeBroker {
+  broker: MqttBroker;
+  accounts: Accounts;
+  close(): Promise<void>;
+}
+
+export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker> {
+  const accounts = new Accounts(o.ca);
+  const log = (event: string, fields?: Record<string, string | number | boolean | undefined>): void => o.log(o.name, event, fields);
+  const publish = (topic: string, payload: string): void => {
+    broker.publish(topic, payload).catch((err: Error) => log("publish_failed", { topic: maskTopic(topic), reason: err.message }));
+  };
+
+  async function addDevice(c: ControllerAccount, req: AddDeviceRequest): Promise<void> {
+    const identity = o.registry.get(req.deviceId);
+    const answer = (result: string): void => publish(controllerAddIn(c.home, c.gateway), encodeSetupResult(unixSeconds(), req.deviceId, result));
+    if (!identity || identity.activationCode !== req.activationCode || identity.deviceType !== req.deviceType) {
+      log("add_device_refused", { device: req.deviceId, reason: "no such unit in the factory registry" });
+      answer(SETUP_UNKNOWN_DEVICE);
+      return;
+    }
+    broker.disconnect(req.deviceId);
+    const account = accounts.create(identity, c.home, c.gateway);
+    log("account_created", { device: account.deviceId, user: account.user, home: account.home, gateway: account.gateway });
+    try {
+      await o.provision(account);
+    } catch (err) {
+      accounts.remove(account.deviceId);
+      log("provision_failed", { device: account.deviceId, reason: (err as Error).message });
+      answer(SETUP_ACTIVATION_FAILED);
+    }
+  }
+
+  function fromController(grant: StackGrant & { role: "controller" }, topic: string, payload: string): void {
+    const c = grant.account;
+    if (topic !== controllerAddOut(c.home, c.gateway)) return;
+    const m = decodeAddDeviceOut(payload);
+    if (!m.ok) { log("add_device_malformed", { reason: m.error.detail }); return; }
+    if (m.value.kind === "add") {
+      log("add_device", { device: m.value.deviceId, type: m.value.deviceType });
+      void addDevice(c, m.value);
+      return;
+    }
+    const account = accounts.get(m.value.deviceId);
+    if (!account || account.home !== c.home || account.gateway !== c.gateway) {
+      log("rename_ignored", { device: m.value.deviceId, reason: "not a device of this home" });
+      return;
+    }
+    account.name = m.value.name;
+    account.groups = m.value.groups;
+    publish(homeIn(account.deviceId), encodeRename(unixSeconds(), account.deviceId, m.value.name, m.value.groups));
+    log("rename_relayed", { device: account.deviceId, name: m.value.name, groups: m.value.groups.join(",") });
+  }
+
+  function fromDevice(account: DeviceAccount, topic: string, payload: string): void {
+    const prefix = { home: account.home, gateway: account.gateway, device: account.deviceId };
+    if (topic === homeOut(account.deviceId)) {
+      const req = decodeHomePrefixRequest(payload);
+      if (!req.ok) { log("home_prefix_malformed", { device: account.deviceId, reason: req.error.detail }); return; }
+      publish(homeIn(account.deviceId), encodeHomePrefix(unixSeconds(), account.home, account.gateway));
+      log("home_prefix", { device: account.deviceId, home: account.home, gateway: account.gateway, entities: req.value.map((e) => e.name).join(",") });
+      if (!account.prefixDelivered) {
+        account.prefixDelivered = true;
+        publish(controllerAddIn(account.home, account.gateway), encodeSetupResult(unixSeconds(), account.deviceId, SETUP_SUCCESS));
+        log("setup_result", { device: account.deviceId, result: SETUP_SUCCESS });
+        o.onPrefixDelivered?.(account);
+      }
+    } else if (topic === entityOut(prefix, "remove") && decodeRemoveConfirmation(payload).ok) {
+      // The device erased its credentials; so do we (a re-onboarding starts with a new add request).
+      accounts.remove(account.deviceId);
+      log("device_removed", { device: account.deviceId });
+    }
+  }
+
+  const broker: MqttBroker = await startBroker<StackGrant>({
+    name: o.name,
+    host: o.host,
+    port: o.port,
+    tls: o.tls,
+    requireClientCert: false,
+    log: o.log,
+    authenticate: (c) => authenticateAccount(c, accounts, o.controllers) ?? o.authenticateOther?.(c) ?? { refused: "unknown user" },
+    onPublish: (topic, payload, grant) => {
+      if (grant.role === "controller") fromController(grant, topic, payload);
+      else if (grant.role === "device") fromDevice(grant.account, topic, payload);
+      else o.onOtherPublish?.(topic, payload, grant);
+    },
+  });
+  return { broker, accounts, close: () => broker.close() };
+}

@@ -1,0 +1,146 @@
+// The MQTT2GO development stack in one call: discovery server, cloud broker, optionally the
+// local gateway with its mDNS advertisement, a simulated radio and controllers. Everything
+// listens on 127.0.0.1 (ephemeral ports unless given); `close()` releases every handle.
+
+import { FactoryRegistry, randomSecret, type Accounts, type ControllerAccount } from "./accounts";
+import type { ServerTls } from "./broker";
+import { createFactoryIdentity, loadCertsDir, DEV_CERTS_DIR, type Ca, type FactoryIdentity, type IdentityOptions } from "./certs";
+import { startCloud } from "./cloud";
+import { Controller } from "./controller";
+import { ACTIVATION_TTL_MS, startDiscovery } from "./discovery";
+import { startGateway, type Gateway } from "./gateway";
+import type { HomeBroker } from "./home-service";
+import { silentLog, type StackLog } from "./log";
+import { MDNS_PORT } from "./mdns";
+import { SimRadio, type RadioOptions } from "./radio";
+
+export interface StackOptions {
+  /** Start the local gateway (SH-GW) and advertise it over mDNS; without it devices take the cloud flow. */
+  local?: boolean;
+  /** Activation window of the discovery server and the gateway (default 15 min). */
+  ttlMs?: number;
+  /** mDNS port on loopback (default 5353; tests pass their own so parallel runs don't collide). */
+  mdnsPort?: number;
+  /** A certs folder as `gen-certs` writes it (default certs/dev). */
+  certsDir?: string;
+  log?: StackLog;
+  /** Fixed ports (default: ephemeral). */
+  ports?: { discoveryHttps?: number; discoveryMqtt?: number; cloud?: number; gateway?: number };
+  /** The home and gateway ids the controllers use. */
+  homeId?: string;
+  cloudGatewayId?: string;
+  localGatewayId?: string;
+  radio?: RadioOptions;
+}
+
+export interface Endpoint { host: string; port: number }
+
+export interface HomeEndpoint extends Endpoint {
+  home: string;
+  gateway: string;
+  /** Device accounts on this broker (created by the controller's add request). */
+  accounts: Accounts;
+}
+
+export interface Stack {
+  host: string;
+  /** The development CA (PEM): the only trust anchor of devices and controllers. */
+  caPem: string;
+  ca: Ca;
+  /** Factory identities the stack knows (the manufacturer's registry). */
+  registry: FactoryRegistry;
+  discovery: { host: string; httpsPort: number; mqttPort: number; activateUrl: string; token: string };
+  cloud: HomeEndpoint;
+  /** Present when started with `local: true`. */
+  gateway?: HomeEndpoint & { mdnsPort: number; pendingCount(): number };
+  radio: SimRadio;
+  ttlMs: number;
+  /** A connected controller on the gateway (default when local) or the cloud. Closed by `close()`. */
+  controller(target?: "cloud" | "gateway"): Promise<Controller>;
+  /** A new factory identity signed by the stack's CA, added to the registry. */
+  createIdentity(options: IdentityOptions): FactoryIdentity;
+  close(): Promise<void>;
+}
+
+export const STACK_HOST = "127.0.0.1";
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const host = STACK_HOST;
+  const log = options.log ?? silentLog;
+  const ttlMs = options.ttlMs ?? ACTIVATION_TTL_MS;
+  const certs = loadCertsDir(options.certsDir ?? DEV_CERTS_DIR);
+  const tls: ServerTls = { chainPem: certs.server.chainPem, keyPem: certs.server.keyPem, caPem: certs.ca.certPem };
+  const registry = new FactoryRegistry(certs.identities);
+  const radio = new SimRadio(options.radio);
+  const homeId = options.homeId ?? "home-1";
+  const cloudAccount: ControllerAccount = { user: "controller", password: randomSecret(), home: homeId, gateway: options.cloudGatewayId ?? "gw-cloud" };
+  const localAccount: ControllerAccount = { user: "controller", password: randomSecret(), home: homeId, gateway: options.localGatewayId ?? "gw-local" };
+  const token = randomSecret(24);
+
+  const closers: (() => Promise<void>)[] = [];
+  const controllers = new Set<Controller>();
+  const close = async (): Promise<void> => {
+    for (const c of controllers) await c.close().catch(() => {});
+    controllers.clear();
+    radio.close();
+    while (closers.length) await closers.pop()!();
+  };
+
+  try {
+    const discovery = await startDiscovery({ host, httpPort: options.ports?.discoveryHttps, mqttPort: options.ports?.discoveryMqtt, tls, token, ttlMs, log });
+    closers.push(() => discovery.close());
+    const cloud: HomeBroker = await startCloud({
+      host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount],
+      discovery: { url: discovery.activateUrl, token, caPem: certs.ca.certPem }, log,
+    });
+    closers.push(() => cloud.close());
+    let gateway: Gateway | undefined;
+    if (options.local) {
+      gateway = await startGateway({
+        host, port: options.ports?.gateway, tls, ca: certs.ca, registry, controllers: [localAccount], radio, ttlMs,
+        mdnsPort: options.mdnsPort ?? MDNS_PORT, log,
+      });
+      closers.push(() => gateway!.close());
+    }
+    const gw = gateway;
+
+    return {
+      host,
+      caPem: certs.ca.certPem,
+      ca: certs.ca,
+      registry,
+      discovery: { host, httpsPort: discovery.httpPort, mqttPort: discovery.mqttPort, activateUrl: discovery.activateUrl, token },
+      cloud: { host, port: cloud.broker.port, home: cloudAccount.home, gateway: cloudAccount.gateway, accounts: cloud.accounts },
+      gateway: gw && {
+        host, port: gw.broker.port, home: localAccount.home, gateway: localAccount.gateway, accounts: gw.accounts,
+        mdnsPort: gw.mdns.port, pendingCount: () => gw.pendingCount(),
+      },
+      radio,
+      ttlMs,
+      controller: async (target = gw ? "gateway" : "cloud") => {
+        if (target === "gateway" && !gw) throw new Error("the stack runs without a local gateway (start it with local: true)");
+        const account = target === "gateway" ? localAccount : cloudAccount;
+        const c = await Controller.connect({
+          host, port: target === "gateway" ? gw!.broker.port : cloud.broker.port, caPem: certs.ca.certPem,
+          user: account.user, password: account.password, home: account.home, gateway: account.gateway, log,
+        });
+        controllers.add(c);
+        return c;
+      },
+      createIdentity: (o) => {
+        const identity = createFactoryIdentity(certs.ca, o);
+        registry.add(identity);
+        return identity;
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export { Controller } from "./controller";
+export { SimRadio } from "./radio";
+export { browseMqtt } from "./mdns-browse";
+export type { FactoryIdentity } from "./certs";
