@@ -64,6 +64,8 @@ export interface BrokerOptions<G extends Grant> {
   authenticate: Authenticator<G>;
   /** A client's publish that passed the ACL. */
   onPublish?: (topic: string, payload: string, grant: G) => void;
+  /** A subscription the ACL granted (it is active: a publish now reaches it). */
+  onSubscribe?: (filter: string, grant: G) => void;
   log: StackLog;
 }
 
@@ -166,6 +168,11 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
   aedes.on("publish", (packet, client) => {
     const g = client ? grants.get(client) : undefined;
     if (g && o.onPublish) o.onPublish(packet.topic, packet.payload.toString(), g);
+  });
+  aedes.on("subscribe", (subs, client) => {
+    const g = grants.get(client);
+    // aedes sets a refused subscription's qos to 128 (outside the QoS type).
+    if (g && o.onSubscribe) for (const sub of subs) if ((sub.qos as number) !== 128) o.onSubscribe(sub.topic, g);
   });
   aedes.on("clientDisconnect", (client) => {
     if (connected.get(client.id) === client) connected.delete(client.id);

@@ -90,8 +90,13 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     }
     account.name = m.value.name;
     account.groups = m.value.groups;
-    publish(homeIn(account.deviceId), encodeRename(unixSeconds(), account.deviceId, m.value.name, m.value.groups));
-    log("rename_relayed", { device: account.deviceId, name: m.value.name, groups: m.value.groups.join(",") });
+    relayRename(account);
+  }
+
+  function relayRename(account: DeviceAccount): void {
+    if (account.name === undefined) return;
+    publish(homeIn(account.deviceId), encodeRename(unixSeconds(), account.deviceId, account.name, account.groups ?? []));
+    log("rename_relayed", { device: account.deviceId, name: account.name, groups: (account.groups ?? []).join(",") });
   }
 
   function fromDevice(account: DeviceAccount, topic: string, payload: string): void {
@@ -126,6 +131,11 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
       if (grant.role === "controller") fromController(grant, topic, payload);
       else if (grant.role === "device") fromDevice(grant.account, topic, payload);
       else o.onOtherPublish?.(topic, payload, grant);
+    },
+    // QoS 0 and clean sessions: a rename sent while the device was reconnecting (it does so right
+    // after its home prefix) would be lost, so the latest one is sent again whenever it resubscribes.
+    onSubscribe: (filter, grant) => {
+      if (grant.role === "device" && filter === homeIn(grant.account.deviceId) && grant.account.prefixDelivered) relayRename(grant.account);
     },
   });
   return { broker, accounts, close: () => broker.close() };

@@ -29,3 +29,8 @@ export function formatLine(elapsedMs: number, component: string, event: string, 
 export function lineLog(write: (line: string) => void = (l) => process.stdout.write(l + "\n"), start = Date.now()): StackLog {
   return (component, event, fields) => write(formatLine(Date.now() - start, component, event, fields));
 }
+
+/** One JSON object per event: `{"ms":…,"component":…,"event":…,…fields}` (fields masked). */
+export function jsonLineLog(write: (line: string) => void = (l) => process.stdout.write(l + "\n"), start = Date.now()): StackLog {
+  return (component, event, fields = {}) => write(JSON.stringify({ ms: Date.now() - start, component, event, ...maskFields(fields) }));
+}

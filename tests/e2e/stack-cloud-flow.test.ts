@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import type { MqttClient } from "mqtt";
 import {
   decodeBrokerData, decodeCommand, decodeHomeIn, encodeConfirmation, encodeGetBrokerData, encodeHomePrefixRequest,
   encodeRemoveConfirmation, encodeStatus,
@@ -59,10 +60,11 @@ describe("stack: cloud onboarding", () => {
     assert.ok(issued.verify(new X509Certificate(stack.caPem).publicKey));
     assert.notEqual(issued.fingerprint256, factory.fingerprint256);
 
-    const device = await connectDevice({
+    const operational = (): Promise<MqttClient> => connectDevice({
       port: creds.broker.port, caPem: stack.caPem, identity, certPem: creds.cert, username: creds.user, password: creds.password,
       will: { topic: statusOut(p), payload: Buffer.from(encodeStatus(0, "offline")), retain: true, qos: 0 },
     });
+    let device = await operational();
     try {
       const prefixText = await request(device, homeIn(identity.deviceId), homeOut(identity.deviceId), encodeHomePrefixRequest(0, ENTITIES));
       assert.deepEqual(decodeHomeIn(prefixText), { ok: true, value: { kind: "home_prefix", home: controller.home, gateway: controller.gateway } });
@@ -73,6 +75,13 @@ describe("stack: cloud onboarding", () => {
       assert.deepEqual(decodeHomeIn(await renamed), {
         ok: true, value: { kind: "rename", deviceId: identity.deviceId, name: "Kitchen socket", groups: ["kitchen", "sockets"] },
       });
+      // A rename can cross the device's reconnect (QoS 0, clean session): it is sent again on resubscribe.
+      await end(device);
+      device = await operational();
+      const again = nextMessage(device, homeIn(identity.deviceId));
+      await device.subscribeAsync(homeIn(identity.deviceId));
+      const resent = decodeHomeIn(await again);
+      assert.ok(resent.ok && resent.value.kind === "rename" && resent.value.name === "Kitchen socket", JSON.stringify(resent));
 
       // The device answers commands on its own topics; the broker carries them both ways.
       await device.subscribeAsync(entityIn(p, "+"));
