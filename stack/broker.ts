@@ -2,6 +2,7 @@
 // broker, the cloud broker and the local gateway are all made by `startBroker`.
 
 import { Aedes, type AuthenticateError, type Client } from "aedes";
+import { constants } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import { mask } from "../src/core/mask";
@@ -189,6 +190,11 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
     minVersion: "TLSv1.2",
     ciphers: TLS_CIPHERS,
     honorCipherOrder: true,
+    // No TLS 1.2 session resumption: a resumed session carries the certificate of the session it
+    // resumes, so a device that reconnects to the same broker with its issued certificate after
+    // an init session with the factory one (Moddable caches one session per host name) would be
+    // judged by the wrong certificate. Every connection shows the certificate it really has.
+    secureOptions: constants.SSL_OP_NO_TICKET,
   }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

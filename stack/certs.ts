@@ -7,6 +7,7 @@
 import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import forge from "node-forge";
 import { isActivationCode, isId } from "../src/core/ids";
 
@@ -50,8 +51,8 @@ export interface IdentityJson {
 
 export const DEFAULT_SERVER_DNS_NAMES: readonly string[] = ["localhost", "MQTT2GO.local", "mqtt2go.local"];
 export const DEFAULT_SERVER_IPS: readonly string[] = ["127.0.0.1"];
-export const DEV_CERTS_DIR = new URL("../certs/dev", import.meta.url).pathname;
-export const GENERATED_CERTS_DIR = new URL("../certs/generated", import.meta.url).pathname;
+export const DEV_CERTS_DIR = fileURLToPath(new URL("../certs/dev", import.meta.url));
+export const GENERATED_CERTS_DIR = fileURLToPath(new URL("../certs/generated", import.meta.url));
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const DAY_MS = 86_400_000;

@@ -26,8 +26,6 @@ export interface GatewayOptions {
   ttlMs?: number;
   /** mDNS port on loopback (5353 unless tests run their own). */
   mdnsPort?: number;
-  /** Monotonic milliseconds (injectable for tests). */
-  now?: () => number;
   log: StackLog;
 }
 
@@ -39,23 +37,19 @@ export interface Gateway extends HomeBroker {
 
 export async function startGateway(o: GatewayOptions): Promise<Gateway> {
   const ttlMs = o.ttlMs ?? ACTIVATION_TTL_MS;
-  const now = o.now ?? (() => performance.now());
   const log = (event: string, fields?: Record<string, string | number | boolean | undefined>): void => o.log("gateway", event, fields);
-  const pending = new Map<string, { account: DeviceAccount; expiresAt: number }>();
+  /** Pending local activations by code; each closes itself (and the guest network) when its window ends. */
+  const pending = new Map<string, { account: DeviceAccount; timer: NodeJS.Timeout }>();
 
   const end = (ac: string, why: string): void => {
     const p = pending.get(ac);
     if (!p) return;
+    clearTimeout(p.timer);
     pending.delete(ac);
     o.radio.disableGuest(ac);
     log("activation_closed", { device: p.account.deviceId, reason: why });
   };
-  /** The live pending activation of this code, dropping it if its window has closed. */
-  const live = (ac: string): DeviceAccount | undefined => {
-    const p = pending.get(ac);
-    if (p && p.expiresAt <= now()) { end(ac, "expired"); return undefined; }
-    return p?.account;
-  };
+  const live = (ac: string): DeviceAccount | undefined => pending.get(ac)?.account;
 
   const home = await startHomeBroker({
     name: "gateway",
@@ -68,7 +62,7 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     log: o.log,
     provision: (a) => {
       for (const [ac, p] of pending) if (p.account.deviceId === a.deviceId) end(ac, "replaced");
-      pending.set(a.activationCode, { account: a, expiresAt: now() + ttlMs });
+      pending.set(a.activationCode, { account: a, timer: setTimeout(() => end(a.activationCode, "expired"), ttlMs) });
       o.radio.enableGuest(a.activationCode);
       log("activation_pending", { device: a.deviceId, guest_ssid: o.radio.guestSsid, ttl_s: Math.round(ttlMs / 1000) });
       return Promise.resolve();

@@ -120,8 +120,9 @@ describe("stack: local activation window and no gateway", () => {
     await waitUntil(() => rec.seen("activation_pending", identity.deviceId));
     assert.equal(stack.radio.guestAvailable(), true);
     await new Promise((r) => setTimeout(r, 300));
-    assert.match(await connectInit(stack.gateway!.port, stack.caPem, identity).then(() => "accepted", (e: Error) => e.message), /Not authorized/i);
     assert.equal(stack.radio.guestAvailable(), false);
+    assert.equal(stack.gateway!.pendingCount(), 0);
+    assert.match(await connectInit(stack.gateway!.port, stack.caPem, identity).then(() => "accepted", (e: Error) => e.message), /Not authorized/i);
   });
 
   test("without a gateway, browsing finds nothing within the window", async () => {
