@@ -101,7 +101,8 @@ if (only.includes("e2e")) {
   const tests = files(join(root, "tests/e2e"), ".test.ts");
   if (tests.length) {
     const r = await runCapture(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...tests.map((t) => relative(root, t))], "[e2e]", 30 * 60_000);
-    const p = /^\S*\s*pass (\d+)/m.exec(r.out.replace(/\x1b\[[0-9;]*m/g, "")), fl = /^\S*\s*fail (\d+)/m.exec(r.out.replace(/\x1b\[[0-9;]*m/g, ""));
+    const plain = r.out.replace(new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g"), "");
+    const p = /^\S*\s*pass (\d+)/m.exec(plain), fl = /^\S*\s*fail (\d+)/m.exec(plain);
     if (p) passed += Number(p[1]);
     if (fl) failed += Number(fl[1]);
     if (r.code !== 0 || !p) { failures.push("e2e"); if (!fl || fl[1] === "0") failed++; }

@@ -8,7 +8,6 @@ interface TestCase { name: string; fn: TestFn }
 
 const tests: TestCase[] = [];
 
-declare const print: ((...args: unknown[]) => void) | undefined;
 declare const setImmediate: (fn: () => void) => void;
 
 export function say(line: string): void {
@@ -27,7 +26,9 @@ export class AssertionError extends Error {
 
 function show(v: unknown): string {
   try {
-    return typeof v === "string" ? JSON.stringify(v) : v === undefined ? "undefined" : JSON.stringify(v) ?? String(v);
+    if (v === undefined) return "undefined";
+    const json = JSON.stringify(v) as string | undefined;
+    return json ?? (typeof v === "function" ? "function" : Object.prototype.toString.call(v));
   } catch {
     return Object.prototype.toString.call(v);
   }

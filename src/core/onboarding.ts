@@ -372,7 +372,7 @@ class Transition {
   }
 
   private requestTimer(): void {
-    this.fx({ kind: "timer_set", name: "retry", ms: jittered(this.cfg.requestIntervalMs, this.ctx.random) });
+    this.fx({ kind: "timer_set", name: "retry", ms: jittered(this.cfg.requestIntervalMs, () => this.ctx.random()) });
   }
 
   private sendActivationRequest(): void {

@@ -4,6 +4,7 @@ import {
 } from "./onboarding-kit";
 
 const P = "home1/gw1/" + DID;
+const body = (payload: string | undefined) => JSON.parse(payload ?? "{}") as { timestamp: number; value: { reason: string } };
 
 test("unprovisioned boot opens the 15-minute window and starts WPS", () => {
   const r = new Rig();
@@ -358,15 +359,15 @@ test("commands are routed by exact topic; invalid ones yield one error and no st
   deepEqual(JSON.parse(errs[0]?.payload ?? ""), { type: "error", priority_level: 1, timestamp: 1790000000, value: { event: "error", reason: "malformed_json" } });
 
   r.message(`${P}/switch/in`, JSON.stringify({ type: "explode", timestamp: 1, value: "on" }));
-  equal(JSON.parse(r.find("mqtt_publish")?.payload ?? "{}").value.reason, "unsupported_command");
+  equal(body(r.find("mqtt_publish")?.payload).value.reason, "unsupported_command");
 
   r.message(`${P}/nosuch/in`, JSON.stringify({ type: "set", timestamp: 1, value: "on" }));
   equal(r.find("mqtt_publish")?.topic, `${P}/nosuch/out`);
-  equal(JSON.parse(r.find("mqtt_publish")?.payload ?? "{}").value.reason, "unsupported_command");
+  equal(body(r.find("mqtt_publish")?.payload).value.reason, "unsupported_command");
   equal(r.find("command"), undefined);
 
   r.send({ type: "mqtt_message", session: r.state.session, topic: `${P}/switch/in`, payload: "", bytes: 5000 });
-  equal(JSON.parse(r.find("mqtt_publish")?.payload ?? "{}").value.reason, "malformed_json", "oversized");
+  equal(body(r.find("mqtt_publish")?.payload).value.reason, "malformed_json", "oversized");
   equal(JSON.stringify(r.state), before);
 });
 
@@ -415,7 +416,7 @@ test("remove: confirm, offline status, erase credentials, restart; other forms a
     const pubs = r.findAll("mqtt_publish");
     equal(pubs.length, 1);
     equal(pubs[0]?.topic, `${P}/remove/out`);
-    equal(JSON.parse(pubs[0]?.payload ?? "{}").value.reason, "invalid_value", JSON.stringify(bad));
+    equal(body(pubs[0]?.payload).value.reason, "invalid_value", JSON.stringify(bad));
   }
   r.message(`${P}/remove/in`, JSON.stringify({ type: "control", timestamp: 1, value: true }));
   const pubs = r.findAll("mqtt_publish");
@@ -423,7 +424,7 @@ test("remove: confirm, offline status, erase credentials, restart; other forms a
   deepEqual(JSON.parse(pubs[0]?.payload ?? ""), { type: "command_response", priority_level: 2, timestamp: 1790000000, value: "true" });
   equal(pubs[1]?.topic, `${P}/status/out`);
   equal(pubs[1]?.retain, true);
-  equal(JSON.parse(pubs[1]?.payload ?? "{}").value, "offline");
+  equal((JSON.parse(pubs[1]?.payload ?? "{}") as { value: string }).value, "offline");
   assert(r.find("store_erase"));
   equal(r.state.phase, "removing");
   r.send({ type: "timer", name: "restart" });
@@ -526,7 +527,7 @@ test("timestamps are 0 until the clock is valid", () => {
   r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
   r.send({ type: "mdns_done", found: null });
   r.connected();
-  equal(JSON.parse(r.find("mqtt_publish")?.payload ?? "{}").timestamp, 0);
+  equal(body(r.find("mqtt_publish")?.payload).timestamp, 0);
 });
 
 test("factory reset erases user data and restarts", () => {
