@@ -1,19 +1,9 @@
 import { test, assert, equal, deepEqual, throws } from "../harness";
 import { Backoff, BACKOFF_BASE_MS, BACKOFF_CAP_MS, RESET_AFTER_STABLE_MS, backoffDelay, jittered } from "../../src/core/backoff";
+import { seeded } from "../seeded";
 
 const ALMOST_ONE = 0.9999999;
 
-/** mulberry32: a small seeded PRNG, so runs are reproducible on both engines. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test("backoff: constants follow §10 (1 s base, 60 s cap, reset after 60 s up)", () => {
   equal(BACKOFF_BASE_MS, 1000);

@@ -2,6 +2,9 @@
 import { makeConfig, type DeviceConfig } from "../../src/core/config";
 import { type Effect, type Event, type State, initialState, transition } from "../../src/core/onboarding";
 import type { CredentialRecord } from "../../src/core/record";
+import { seeded } from "../seeded";
+
+export { seeded };
 
 export const DID = "dev-socket-0001";
 export const AC = "AC7f3k9Qx2";
@@ -22,17 +25,6 @@ export function testConfig(over: Partial<DeviceConfig> = {}): DeviceConfig {
   });
 }
 
-/** A deterministic PRNG (mulberry32), so jitter is reproducible on every engine. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class Rig {
   state: State = initialState();
@@ -128,4 +120,19 @@ export function toOperational(rig: Rig): void {
   rig.connected();
   rig.message(`${DID}/home/in`, homePrefix());
   rig.connected();
+}
+
+/** Boots an unprovisioned device up to a connected activation session (local WPS, cloud, or guest flow). */
+export function activationRig(kind: "local" | "cloud" | "guest"): Rig {
+  const r = new Rig();
+  r.send({ type: "boot", record: null });
+  if (kind === "guest") {
+    r.send({ type: "wps_done", result: { ok: false, reason: "timeout" } });
+    r.send({ type: "wifi_done", result: { ok: true } });
+  } else {
+    r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
+  }
+  r.send({ type: "mdns_done", found: kind === "cloud" ? null : { host: "MQTT2GO.local", address: "192.168.1.10", port: 8883 } });
+  r.connected();
+  return r;
 }

@@ -1,7 +1,7 @@
 // Malformed input on every inbound topic kind, fed to the state machine in the state that awaits
 // that topic: no state change, no storage, no connect; at most one error report on entity topics.
 import { assert, equal, test } from "../harness";
-import { AC, CERT_PEM, DID, Rig, toOperational } from "./onboarding-kit";
+import { AC, CERT_PEM, DID, Rig, activationRig, toOperational } from "./onboarding-kit";
 
 const P = "home1/gw1/" + DID;
 const big = "x".repeat(4100);
@@ -15,19 +15,6 @@ const generic: string[] = [
   "\uFEFF{}", "{\"type\":\"set\"}}", "{\"a\":1}garbage", "{\"type\":\"\\u0000\"}",
 ];
 
-function activationRig(kind: "local" | "cloud" | "guest"): Rig {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  if (kind === "guest") {
-    r.send({ type: "wps_done", result: { ok: false, reason: "timeout" } });
-    r.send({ type: "wifi_done", result: { ok: true } });
-  } else {
-    r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  }
-  r.send({ type: "mdns_done", found: kind === "cloud" ? null : { host: "MQTT2GO.local", address: "192.168.1.10", port: 8883 } });
-  r.connected();
-  return r;
-}
 
 function expectNoChange(r: Rig, topic: string, payloads: string[], allowErrorReport: boolean): void {
   equal(payloads.length >= 30, true, `at least 30 malformed inputs for ${topic}`);

@@ -1,6 +1,6 @@
 import { assert, deepEqual, equal, test } from "../harness";
 import {
-  AC, CERT_PEM, DID, ENTITIES, Rig, brokerData, creds, homePrefix, provisionedRecord, rename, testConfig, toOperational, wifiCreds,
+  AC, CERT_PEM, DID, ENTITIES, Rig, activationRig, brokerData, creds, homePrefix, provisionedRecord, rename, testConfig, toOperational, wifiCreds,
 } from "./onboarding-kit";
 
 const P = "home1/gw1/" + DID;
@@ -102,11 +102,7 @@ test("cloud flow: no local broker → discovery server → GET_BROKER_DATA → c
 });
 
 test("cloud flow accepts `cert` as a synonym of device_certificate and a bare host (port 8883)", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, JSON.stringify({ type: "broker_data", timestamp: 1, value: { broker_ip: "broker.example", cert: CERT_PEM, user: "u", password: "pw-123456" } }));
   deepEqual(r.find("store_commit")?.record.broker, { kind: "cloud", host: "broker.example", port: 8883 });
 });
@@ -187,11 +183,7 @@ test("no broker on the guest network: mDNS is retried, the cloud is not used", (
 });
 
 test("error reply unknown_activation_code ends the attempt without retries; nothing stored, nothing to roll back", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, JSON.stringify({ type: "broker_data", timestamp: 1, value: { error: "unknown_activation_code" } }));
   equal(r.state.phase, "unprovisioned");
   equal(r.state.reason, "unknown_activation_code");
@@ -204,22 +196,14 @@ test("error reply unknown_activation_code ends the attempt without retries; noth
 });
 
 test("error reply activation_expired ends the attempt", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, JSON.stringify({ type: "broker_data", timestamp: 1, value: { error: "activation_expired" } }));
   equal(r.state.reason, "activation_expired");
   deepEqual(r.find("indicate"), { kind: "indicate", status: "activation_expired" });
 });
 
 test("window expiry after credentials were stored rolls the record back and waits for a new start", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, brokerData());
   r.connected();
   equal(r.state.phase, "home_prefix");
@@ -279,11 +263,7 @@ test("replies in the wrong state are ignored and logged", () => {
 });
 
 test("replies for another activation code or another device are ignored", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   const before = JSON.stringify(r.state);
   r.message("OTHERCODE1/activation/in", brokerData());
   equal(JSON.stringify(r.state), before);
@@ -318,11 +298,7 @@ test("events of an old session are ignored", () => {
 });
 
 test("rename is stored and reported in about; rename before the prefix is ignored", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, brokerData());
   r.connected();
   r.message(`${DID}/home/in`, rename());
@@ -540,11 +516,7 @@ test("factory reset erases user data and restarts", () => {
 });
 
 test("a failed commit during onboarding ends the attempt", () => {
-  const r = new Rig();
-  r.send({ type: "boot", record: null });
-  r.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
-  r.send({ type: "mdns_done", found: null });
-  r.connected();
+  const r = activationRig("cloud");
   r.message(`${AC}/activation/in`, brokerData());
   r.send({ type: "store_failed", error: "nvs full" });
   equal(r.state.phase, "unprovisioned");

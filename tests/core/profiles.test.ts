@@ -6,22 +6,12 @@ import {
 import { EntityModel } from "../../src/core/entities";
 import { simulatedDrivers, simulatedMultiSensor, simulatedSocket } from "../../src/core/sim-drivers";
 import type { Command, CommandType } from "../../src/core/entity-types";
+import { seeded } from "../seeded";
 
 function cmd(type: CommandType, value?: unknown): Command {
   return { type, value, timestamp: undefined };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fakeClock(start = 1000): { now: () => number; advance: (ms: number) => void } {
   let t = start;
