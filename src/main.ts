@@ -56,7 +56,7 @@ function start(): Device | undefined {
       firmware: "mqtt2go-device", fw: FW_VERSION, device: id.deviceId, type: id.deviceType, platform: h.platform,
       factory: factory.source, discovery: `${id.discovery.host}:${id.discovery.port}`, free_bytes: free ?? "n/a",
     });
-    device = new Device(platform, config, model);
+    device = new Device(platform, config, model, { onPhase: (phase) => h.onPhase?.(phase) });
     h.attach?.(device);
     device.start();
     return device;

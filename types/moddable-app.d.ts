@@ -51,4 +51,30 @@ declare module "mqtt" {
 declare module "simhost" {
   /** Flushes stdout/stderr and ends the simulator process with `code`. */
   export function exit(code: number): never;
+
+  /** XS memory figures of this machine; slots are `slot_bytes` each. `stack_peak_slots` and `gc_count` need an instrumented build (-i / -d). */
+  export interface MemoryFigures {
+    slot_bytes: number;
+    chunk_used: number;
+    chunk_peak: number;
+    chunk_reserved: number;
+    slot_used_slots: number;
+    slot_peak_slots: number;
+    slot_reserved_slots: number;
+    stack_size_slots: number;
+    stack_peak_slots?: number;
+    gc_count?: number;
+    keys_used: number;
+  }
+  export function memory(): MemoryFigures;
+}
+
+/** ESP32 restart and heap figures (hosts/esp32/system). */
+declare module "esp32-system" {
+  /** esp_restart(): does not return. */
+  export function restart(): never;
+  /** esp_get_free_heap_size(), bytes. */
+  export function freeHeap(): number;
+  /** esp_get_minimum_free_heap_size(): the low-water mark since boot, bytes. */
+  export function minimumFreeHeap(): number;
 }

@@ -3,7 +3,7 @@
 // simulated drivers, and a restart that ends mcsim with SIM_RESTART_EXIT for the runner to relaunch.
 import { Directory } from "file";
 import Instrumentation from "instrumentation";
-import { exit } from "simhost";
+import { exit, memory } from "simhost";
 import { parseBrokerAddress } from "../../src/core/broker-address";
 import type { Logger } from "../../src/core/log";
 import type { Indication, SystemPort } from "../../src/core/ports";
@@ -96,6 +96,15 @@ const host: HostFactory = ({ log }): Host => {
     drivers<K extends DeviceType>(deviceType: K): ProfileDrivers[K] {
       const start = Date.now();
       return simulatedDrivers(deviceType, () => Math.random(), () => Date.now() - start);
+    },
+    onPhase(phase: string): void {
+      // High-water marks of the XS heaps at the end of each onboarding step (README: "Memory on the simulator").
+      if (phase !== "operational" && phase !== "unprovisioned") return;
+      const m = memory();
+      log.info("memory", {
+        chunk_peak: m.chunk_peak, chunk_reserved: m.chunk_reserved, slot_peak: m.slot_peak_slots, slot_reserved: m.slot_reserved_slots,
+        stack_peak: m.stack_peak_slots ?? "n/a", stack_size: m.stack_size_slots, slot_bytes: m.slot_bytes, keys: m.keys_used,
+      });
     },
     halt(reason: string): void {
       trace(`halt: ${reason}\n`);

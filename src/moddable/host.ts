@@ -33,6 +33,8 @@ export interface Host {
   drivers<K extends DeviceType>(deviceType: K): ProfileDrivers[K];
   /** Called once the device runs (button wiring, console commands). */
   attach?(device: Device): void;
+  /** Called after every phase change. */
+  onPhase?(phase: string): void;
   /** After a fatal start-up error (bad factory data): the simulator exits nonzero, a device shows the error and waits. */
   halt(reason: string): void;
 }

@@ -106,7 +106,7 @@ class ReportingClient extends Client {
   }
 }
 
-const decoder = new TextDecoder();
+let decoder: TextDecoder | undefined; // created on first use: this module is preloaded (frozen at build time)
 const CONNACK_REFUSED = /rejected mqtt request with code (\d+)/;
 const CONNACK_TEXT: Record<string, string> = {
   "1": "unacceptable protocol version", "2": "identifier rejected", "3": "server unavailable",
@@ -182,7 +182,7 @@ class Session implements MqttSession {
       if (this.#ended) return;
       const bytes = payload.byteLength;
       // Oversized payloads are not decoded; the core reports them by size.
-      handlers.onMessage(topic, bytes > MAX_PAYLOAD_BYTES ? "" : decoder.decode(payload), bytes);
+      handlers.onMessage(topic, bytes > MAX_PAYLOAD_BYTES ? "" : (decoder ??= new TextDecoder()).decode(payload), bytes);
     };
     client.onClose = () => {
       const { reason, detail } = classify(client.failure, this.#probe, this.#ready);

@@ -4,6 +4,8 @@
 // device is operational, renames it and switches it on; then a second mcsim run (a restart)
 // must reconnect from the stored preferences without any activation traffic.
 // Run: `npm run sim` (or `node --import tsx tests/sim/onboarding.sim.ts`); needs $MODDABLE.
+// `npm run sim -- --memory` builds the instrumented variant (mcconfig -i) and prints the XS memory
+// high-water marks of the onboarding (README: "Memory on the simulator").
 // Exit 0 on success, 1 with the reason otherwise.
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +21,7 @@ const CERTS_DIR = process.env.MQTT2GO_CERTS ?? join(ROOT, "certs/dev");
 const IDENTITY_DIR = join(CERTS_DIR, "identities/dev-socket-0001");
 const OPERATIONAL_WITHIN_MS = 120_000;
 const STEP_MS = 30_000;
+const MEMORY = process.argv.includes("--memory");
 
 interface StackEvent { at: number; component: string; event: string; fields: LogFields }
 
@@ -63,6 +66,16 @@ async function untilOrFail(run: SimRun, re: RegExp, timeoutMs: number): Promise<
   await Promise.race([run.waitFor(re, timeoutMs), watch]);
 }
 
+/** The device's `memory` line at operational (hosts/sim/host.ts), and the ESP32 budget it suggests. */
+function reportMemory(line: { text: string }): void {
+  const f = Object.fromEntries([...line.text.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1], Number(m[2])]));
+  const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`;
+  say(`XS memory at operational (64-bit host, slot = ${f.slot_bytes} bytes):`);
+  say(`  chunk heap: peak ${f.chunk_peak} bytes (${kib(f.chunk_peak)}), reserved ${f.chunk_reserved}`);
+  say(`  slot heap:  peak ${f.slot_peak} slots (${kib(f.slot_peak * f.slot_bytes)} here, ${kib(f.slot_peak * 16)} at 16 bytes/slot on ESP32), reserved ${f.slot_reserved} slots`);
+  say(`  stack:      peak ${Number.isNaN(f.stack_peak) ? "n/a (build with -i)" : `${f.stack_peak} slots`} of ${f.stack_size}; keys ${f.keys}`);
+}
+
 async function main(): Promise<void> {
   const s = sdk();
   if (!s) {
@@ -99,8 +112,8 @@ async function main(): Promise<void> {
 
     // The default development identity is embedded by the manifest; only the discovery address is the test's.
     const outDir = join(ROOT, "build/mcconfig");
-    say(`building: mcconfig -m -p lin -o build/mcconfig discovery=127.0.0.1:${stack.discovery.mqttPort}`);
-    const build = buildFirmware(s, outDir, { discovery: `127.0.0.1:${stack.discovery.mqttPort}` }, [],
+    say(`building: mcconfig${MEMORY ? " -i" : ""} -m -p lin -o build/mcconfig discovery=127.0.0.1:${stack.discovery.mqttPort}`);
+    const build = buildFirmware(s, outDir, { discovery: `127.0.0.1:${stack.discovery.mqttPort}` }, MEMORY ? ["-i"] : [],
       { MQTT2GO_CA: join(CERTS_DIR, "ca"), MQTT2GO_IDENTITY: IDENTITY_DIR });
     if (!build.ok) {
       process.stdout.write(build.output.split("\n").filter((l) => !l.startsWith("# ")).slice(-40).join("\n") + "\n");
@@ -128,6 +141,7 @@ async function main(): Promise<void> {
     for (const p of ["wifi_wps", "discover", "activate_cloud", "connect", "home_prefix", "operational"]) {
       if (!phases1.includes(p)) fail(`run 1 never was in phase ${p} (phases: ${phases1.join(" → ")})`);
     }
+    if (MEMORY) reportMemory(await run1.waitFor(/ memory chunk_peak=/, STEP_MS));
     say(`run 1 operational after ${(r1Operational / 1000).toFixed(1)} s; phases ${phases1.join(" → ")}; setup result ${result}`);
 
     const beforeRename = run1.lines.length;

@@ -1,0 +1,4 @@
+// ESP32 restart and heap figures (esp32-system.c); typed in types/moddable-app.d.ts.
+export function restart() @ "xs_esp32_restart";
+export function freeHeap() @ "xs_esp32_free_heap";
+export function minimumFreeHeap() @ "xs_esp32_min_free_heap";
