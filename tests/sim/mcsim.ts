@@ -2,7 +2,7 @@
 // project root, then mcsim under Xvfb with line-buffered stdout, a private XDG_CONFIG_HOME (mcsim
 // copies mc.so there and is single-instance per D-Bus session) and a hard time limit.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -32,10 +32,14 @@ export interface BuildResult { ok: boolean; ms: number; output: string; so: stri
 export function buildFirmware(s: Sdk, outDir: string, config: Record<string, string | number>, flags: string[] = [], env: NodeJS.ProcessEnv = {}): BuildResult {
   const t0 = Date.now();
   mkdirSync(outDir, { recursive: true });
+  const kind = flags.includes("-d") ? "debug" : flags.includes("-i") ? "instrument" : "release";
+  // make only recopies a resource whose source is newer than the copy: when MQTT2GO_CA/IDENTITY
+  // point elsewhere, an older source would leave the previous certificate in the build.
+  const resources = join(outDir, "tmp/lin/mc", kind, "mqtt2go/resources");
+  if (existsSync(resources)) for (const f of readdirSync(resources)) if (f.startsWith("factory-")) rmSync(join(resources, f));
   const args = [...flags, "-m", "-p", "lin", "-o", outDir, ...Object.entries(config).map(([k, v]) => `${k}=${v}`)];
   const r = spawnSync("mcconfig", args, { cwd: ROOT, env: { ...sdkEnv(s), ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const output = (r.stdout ?? "") + (r.stderr ?? "");
-  const kind = flags.includes("-d") ? "debug" : flags.includes("-i") ? "instrument" : "release";
   const so = join(outDir, "bin/lin/mc", kind, "mqtt2go/mc.so");
   return { ok: r.status === 0 && existsSync(so), ms: Date.now() - t0, output, so };
 }

@@ -2,12 +2,14 @@
 // simulator, starts the development stack in-process, lets the controller start a cloud
 // onboarding for the default development identity (certs/dev), runs mcsim headless until the
 // device is operational, renames it and switches it on; then a second mcsim run (a restart)
-// must reconnect from the stored preferences without any activation traffic.
+// must reconnect from the stored preferences without any activation traffic. Last, two builds
+// that must be refused (foreign CA → reason tls, CONNECT refused → reason auth).
 // Run: `npm run sim` (or `node --import tsx tests/sim/onboarding.sim.ts`); needs $MODDABLE.
 // `npm run sim -- --memory` builds the instrumented variant (mcconfig -i) and prints the XS memory
 // high-water marks of the onboarding (README: "Memory on the simulator").
 // Exit 0 on success, 1 with the reason otherwise.
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startStack, type Stack } from "../../stack/index";
@@ -64,6 +66,14 @@ async function untilOrFail(run: SimRun, re: RegExp, timeoutMs: number): Promise<
     void run.waitFor(re, timeoutMs).finally(() => clearInterval(timer)).catch(() => undefined);
   });
   await Promise.race([run.waitFor(re, timeoutMs), watch]);
+}
+
+/** A throwaway self-signed CA the stack's servers do not chain to. */
+function makeOtherCa(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "key.pem"), "-subj", "/CN=Not the MQTT2GO CA",
+    "-days", "3650", "-outform", "DER", "-out", join(dir, "ca.der")], { encoding: "utf8" });
+  if (r.status !== 0) fail(`openssl could not make a foreign CA: ${r.stderr}`);
 }
 
 /** The device's `memory` line at operational (hosts/sim/host.ts), and the ESP32 budget it suggests. */
@@ -176,6 +186,25 @@ async function main(): Promise<void> {
     const phases2 = phasesOf(run2, 1);
     say(`run 2 operational after ${(r2Operational / 1000).toFixed(1)} s from stored preferences; phases ${phases2.join(" → ")}; no activation traffic; switch query answered ${JSON.stringify(query.value)}`);
     await run2.stop();
+
+    // ---- refusals on the real TLS/MQTT stack: reported with their reason, never a crash ----
+    const fast = { discovery: `127.0.0.1:${stack.discovery.mqttPort}`, sim_wps_delay_ms: 100, mdns_window_ms: 500 };
+    const otherCa = join(ROOT, "build/sim-other-ca");
+    if (!existsSync(join(otherCa, "ca.der"))) makeOtherCa(otherCa);
+    const cases = [
+      { what: "server certificate from a foreign CA", config: fast, env: { MQTT2GO_CA: otherCa, MQTT2GO_IDENTITY: IDENTITY_DIR }, expect: /session\.closed reason=tls detail="TLS: certificate: auth err"/ },
+      { what: "CONNECT refused (client id does not match the certificate)", config: { ...fast, device_id: "dev-other-0002" }, env: { MQTT2GO_CA: join(CERTS_DIR, "ca"), MQTT2GO_IDENTITY: IDENTITY_DIR }, expect: /session\.closed reason=auth detail="CONNACK 5/ },
+    ];
+    for (const c of cases) {
+      const b = buildFirmware(s, join(ROOT, "build/mcconfig-refusals"), c.config, [], c.env);
+      if (!b.ok) fail(`mcconfig failed for "${c.what}"`);
+      const run = new SimRun(s, { so: b.so, cwd: mkdtempSync(join(tmpdir(), "mqtt2go-sim-")), limitS: 60, echo: "[dev3] " });
+      runs.push(run);
+      const line = await run.waitFor(/session\.closed/, 30_000);
+      await run.stop();
+      if (!c.expect.test(line.text)) fail(`${c.what}: expected ${String(c.expect)}, got: ${line.text.trim()}`);
+      say(`refusal reported: ${c.what} → ${/reason=\S+ detail="[^"]*"/.exec(line.text)?.[0] ?? line.text}`);
+    }
     say(`PASS (${since()})`);
   } finally {
     for (const r of runs) await r.stop().catch(() => undefined);
