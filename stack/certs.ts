@@ -122,6 +122,8 @@ function sign(req: SignRequest): string {
     signingKeyPem = req.issuer.keyPem;
   } else {
     cert.setIssuer(subject);
+    // A self-signed CA names its own key too: the Moddable TLS client fails on a CA without an AKI.
+    extensions.push({ name: "authorityKeyIdentifier", keyIdentifier: cert.generateSubjectKeyIdentifier().getBytes() });
     signingKeyPem = req.selfKeyPem ?? "";
   }
   cert.setExtensions(extensions);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { X509Certificate, createPrivateKey } from "node:crypto";
+import forge from "node-forge";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,9 @@ describe("development PKI", () => {
     const dev = loadCertsDir(DEV_CERTS_DIR);
     const ca = new X509Certificate(dev.ca.certPem);
     assert.ok(ca.ca);
+    // The Moddable TLS client throws on a trust anchor without an authorityKeyIdentifier.
+    const caForge = forge.pki.certificateFromPem(dev.ca.certPem);
+    assert.ok(caForge.getExtension("authorityKeyIdentifier"), "CA carries an AKI");
     const server = new X509Certificate(dev.server.certPem);
     assert.ok(server.verify(ca.publicKey));
     assert.equal(server.subjectAltName, "DNS:localhost, DNS:MQTT2GO.local, DNS:mqtt2go.local, IP Address:127.0.0.1");
