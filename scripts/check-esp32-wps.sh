@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compile check of the ESP32 native modules (hosts/esp32/wps/modWPS.c, hosts/esp32/factory/
-# modFactoryData.c) for ESP32-C3, without an ESP-IDF toolchain: Debian's riscv64-unknown-elf-gcc
+# modFactoryData.c, hosts/esp32/system/esp32-system.c) for ESP32-C3, without an ESP-IDF toolchain: Debian's riscv64-unknown-elf-gcc
 # with picolibc, the ESP-IDF v6.0 headers ($IDF_PATH), the Moddable SDK's XS headers ($MODDABLE)
 # and the hand-written hosts/esp32/check/sdkconfig.h. Produces object files only (nothing is
 # linked or kept). Also: every native binding named in the modules' .js exists in the object,
@@ -86,7 +86,7 @@ FLAGS="-march=rv32imc_zicsr_zifencei -mabi=ilp32 --specs=picolibc.specs -std=gnu
   -Wall -Wextra -Wpointer-arith -Wundef -Werror"
 
 status=0
-for source in hosts/esp32/wps/modWPS.c hosts/esp32/factory/modFactoryData.c; do
+for source in hosts/esp32/wps/modWPS.c hosts/esp32/factory/modFactoryData.c hosts/esp32/system/esp32-system.c; do
   name="$(basename "$source" .c)"
   object="$OUT/$name.o"
   echo "== $source"
@@ -114,7 +114,7 @@ done
 
 XSC="$MODDABLE/build/bin/lin/release/xsc"
 if [ -x "$XSC" ]; then
-  for js in hosts/esp32/wps/wps.js hosts/esp32/factory/factory-data.js; do
+  for js in hosts/esp32/wps/wps.js hosts/esp32/factory/factory-data.js hosts/esp32/system/esp32-system.js; do
     if "$XSC" "$ROOT/$js" -c -e -o "$OUT" -r "$(basename "$js" .js)"; then
       echo "xsc $js: ok"
     else
