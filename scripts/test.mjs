@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? true]));
-const only = args.only ? String(args.only).split(",") : ["static", "core", "e2e", "sim"];
+const only = args.only ? String(args.only).split(",") : ["static", "core", "e2e", "sim", "esp32"];
 const engines = args.engine ? [String(args.engine)] : ["xs", "node"];
 const filter = args.grep ? String(args.grep) : "";
 let passed = 0, failed = 0, skipped = 0;
@@ -116,6 +116,16 @@ if (only.includes("sim")) {
   } else {
     const r = await runCapture(process.execPath, ["--import", "tsx", "tests/sim/onboarding.sim.ts"], "[sim]", 20 * 60_000);
     step("simulator: cloud onboarding + restart on mcsim (real XS, Moddable TLS and MQTT)", r.code === 0);
+  }
+}
+
+if (only.includes("esp32")) {
+  if (!process.env.MODDABLE || !process.env.IDF_PATH) {
+    skipped++;
+    console.log("SKIP ESP32 compile check: needs $MODDABLE and $IDF_PATH (ESP-IDF v6.0 headers) and riscv64-unknown-elf-gcc; see hosts/esp32/README.md");
+  } else {
+    const r = await runCapture("sh", ["scripts/check-esp32-wps.sh"], "[esp32]", 5 * 60_000);
+    step("ESP32 native modules cross-compile for ESP32-C3 (scripts/check-esp32-wps.sh)", r.code === 0 && !/SKIP/.test(r.out));
   }
 }
 
