@@ -6,12 +6,15 @@ export const DEFAULT_BROKER_PORT = 8883;
 
 export interface BrokerAddress { host: string; port: number }
 
-const QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
-const DIGITS = /^[0-9]+$/;
+// RegExps are made on first use, never at module load: the module is preloaded (run at build time)
+// and XS 17.7 crashes in RegExp.prototype.exec on a preloaded RegExp after a few GCs (README).
+let quadRe: RegExp | undefined, hexGroupRe: RegExp | undefined, digitsRe: RegExp | undefined;
+const quad = (): RegExp => (quadRe ??= /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
+const hexGroup = (): RegExp => (hexGroupRe ??= /^[0-9A-Fa-f]{1,4}$/);
+const digits = (): RegExp => (digitsRe ??= /^[0-9]+$/);
 
 export function isIpv4(s: string): boolean {
-  const m = QUAD.exec(s);
+  const m = quad().exec(s);
   if (!m) return false;
   for (let i = 1; i <= 4; i++) {
     const part = m[i];
@@ -38,7 +41,7 @@ export function isHostname(s: string): boolean {
   if (s.length === 0 || s.length > 253) return false;
   const labels = s.split(".");
   for (const label of labels) if (!isLabel(label)) return false;
-  return !DIGITS.test(labels[labels.length - 1]);
+  return !digits().test(labels[labels.length - 1]);
 }
 
 /** Number of 16-bit groups in a colon-separated run, or -1 when malformed. */
@@ -51,7 +54,7 @@ function ipv6Groups(part: string, allowV4Tail: boolean): number {
     if (allowV4Tail && i === groups.length - 1 && g.includes(".")) {
       if (!isIpv4(g)) return -1;
       n += 2;
-    } else if (HEX_GROUP.test(g)) n += 1;
+    } else if (hexGroup().test(g)) n += 1;
     else return -1;
   }
   return n;
@@ -67,7 +70,7 @@ export function isIpv6(s: string): boolean {
 }
 
 function parsePort(s: string): number | undefined {
-  if (s.length === 0 || s.length > 5 || !DIGITS.test(s)) return undefined;
+  if (s.length === 0 || s.length > 5 || !digits().test(s)) return undefined;
   const n = Number(s);
   return n >= 1 && n <= 65535 ? n : undefined;
 }

@@ -14,7 +14,10 @@ const SECRET_SUFFIXES = ["password", "passphrase", "secret", "token", "privateke
 
 export const MAX_LOG_STRING = 120;
 const STARS = "******";
-const PEM = /-----BEGIN [A-Z0-9 ]+-----/;
+// Made on first use, never at module load: the module is preloaded (run at build time) and XS 17.7
+// crashes in RegExp.prototype.exec on a preloaded RegExp after a few GCs (README).
+let pemRe: RegExp | undefined;
+const pem = (): RegExp => (pemRe ??= /-----BEGIN [A-Z0-9 ]+-----/);
 
 export function isSecretField(name: string): boolean {
   const n = name.toLowerCase();
@@ -40,7 +43,7 @@ function truncate(s: string): string {
 }
 
 function plain(s: string): string {
-  return PEM.test(s) ? `PEM(${s.length} chars)` : s;
+  return pem().test(s) ? `PEM(${s.length} chars)` : s;
 }
 
 function secretValue(v: unknown): string {

@@ -12,6 +12,7 @@
 // (either record is a correct answer). That is why erase() invalidates both slots (deleting
 // their `len`) rather than relying on a missing `act`.
 import { crc32 } from "./crc32";
+import { isId } from "./ids";
 import { NVS_MAX_STRING_BYTES, nvsChecked, utf8Width } from "./nvs";
 import type { KeyValueStore } from "./ports";
 
@@ -35,7 +36,6 @@ export const DEFAULT_RECORD_DOMAIN = "mqtt2go";
 
 const ACT = "act";
 const MAX_GEN = 0x7fffffff;
-const ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 type Slot = 0 | 1;
 type SlotRead = { ok: true; record: CredentialRecord; gen: number } | { ok: false; problem: string; empty: boolean };
@@ -65,8 +65,8 @@ export function recordProblem(r: unknown): string | undefined {
   if (r.home !== undefined) {
     const h = r.home;
     if (!isObject(h)) return "home is not an object";
-    if (typeof h.home !== "string" || !ID.test(h.home)) return "home.home is not an id";
-    if (typeof h.gateway !== "string" || !ID.test(h.gateway)) return "home.gateway is not an id";
+    if (!isId(h.home)) return "home.home is not an id";
+    if (!isId(h.gateway)) return "home.gateway is not an id";
   }
   if (r.name !== undefined && typeof r.name !== "string") return "name is not a string";
   if (r.groups !== undefined && (!Array.isArray(r.groups) || !r.groups.every((g) => typeof g === "string")))

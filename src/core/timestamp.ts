@@ -7,7 +7,10 @@ export const MILLISECONDS_THRESHOLD = 1e11;
 /** 9999-12-31T23:59:59Z: anything later is garbage, not a time. */
 export const MAX_UNIX_SECONDS = 253402300799;
 
-const NUMERIC = /^[0-9]+(?:\.[0-9]+)?$/;
+// Made on first use, never at module load: the module is preloaded (run at build time) and XS 17.7
+// crashes in RegExp.prototype.exec on a preloaded RegExp after a few GCs (README).
+let numericRe: RegExp | undefined;
+const numeric = (): RegExp => (numericRe ??= /^[0-9]+(?:\.[0-9]+)?$/);
 
 /**
  * Unix seconds, or undefined for anything that is not a usable time. 0 is the
@@ -16,7 +19,7 @@ const NUMERIC = /^[0-9]+(?:\.[0-9]+)?$/;
 export function parseTimestamp(v: unknown): number | undefined {
   let n: number;
   if (typeof v === "number") n = v;
-  else if (typeof v === "string" && v.length <= 40 && NUMERIC.test(v)) n = Number(v);
+  else if (typeof v === "string" && v.length <= 40 && numeric().test(v)) n = Number(v);
   else return undefined;
   if (!Number.isFinite(n) || n <= 0) return undefined;
   const seconds = Math.floor(n > MILLISECONDS_THRESHOLD ? n / 1000 : n);

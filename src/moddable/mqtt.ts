@@ -107,7 +107,6 @@ class ReportingClient extends Client {
 }
 
 let decoder: TextDecoder | undefined; // created on first use: this module is preloaded (frozen at build time)
-const CONNACK_REFUSED = /rejected mqtt request with code (\d+)/;
 const CONNACK_TEXT: Record<string, string> = {
   "1": "unacceptable protocol version", "2": "identifier rejected", "3": "server unavailable",
   "4": "bad user name or password", "5": "not authorized",
@@ -119,7 +118,8 @@ function classify(failure: string, probe: TlsProbe, ready: boolean): { reason: C
     if (!probe.heard) return { reason: "network", detail: `connect failed (${probe.failure})` };
     return { reason: "tls", detail: probe.failure };
   }
-  const refused = CONNACK_REFUSED.exec(failure);
+  // A literal here, not at module level: XS 17.7 crashes on a preloaded RegExp (README).
+  const refused = /rejected mqtt request with code (\d+)/.exec(failure);
   if (refused) {
     const code = refused[1];
     const text = CONNACK_TEXT[code] ?? "refused";

@@ -1,5 +1,5 @@
 import { test, assert, equal } from "../harness";
-import { ID_PATTERN, isActivationCode, isId } from "../../src/core/ids";
+import { idPattern, isActivationCode, isId } from "../../src/core/ids";
 
 test("isId accepts 1-64 characters of [A-Za-z0-9_.-]", () => {
   const good = ["a", "Z", "0", "_", ".", "-", "dev-0001", "A.b_c-9", "x".repeat(64), "switch", "remove", "..", "0123456789"];
@@ -14,11 +14,17 @@ test("isId rejects everything else", () => {
   for (const [i, s] of bad.entries()) assert(!isId(s), `row ${i}: should reject ${JSON.stringify(s)}`);
 });
 
-test("ID_PATTERN is anchored at both ends (no trailing newline leak)", () => {
-  assert(ID_PATTERN.test("abc"));
-  assert(!ID_PATTERN.test("abc\n"));
-  assert(!ID_PATTERN.test("\nabc"));
-  equal(ID_PATTERN.global, false, "a global regex would be stateful");
+test("idPattern() is anchored at both ends (no trailing newline leak)", () => {
+  const re = idPattern();
+  assert(re.test("abc"));
+  assert(!re.test("abc\n"));
+  assert(!re.test("\nabc"));
+  equal(re.global, false, "a global regex would be stateful");
+  equal(re.sticky, false, "a sticky regex would be stateful");
+});
+
+test("idPattern() is made once and reused", () => {
+  equal(idPattern(), idPattern());
 });
 
 test("isActivationCode needs an id of at least 8 characters", () => {
