@@ -15,7 +15,9 @@ import { moddableTimers } from "./moddable/timers";
 
 export const FW_VERSION = configString("fw_version", "0.0.0");
 
-function start(): Device | undefined {
+// The Moddable runtime calls main's default export after loading it; nothing runs at module load,
+// so the module can be preloaded (executed at build time, kept in flash).
+export default function start(): Device | undefined {
   const level = configString("log", "info");
   const sink = traceSink(isLogLevel(level) ? level : "info", configString("log_format", "text") === "json" ? "json" : "text");
   const clock = moddableClock();
@@ -66,5 +68,3 @@ function start(): Device | undefined {
     return undefined;
   }
 }
-
-start();
