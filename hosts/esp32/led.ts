@@ -10,15 +10,18 @@ import type { Indication } from "../../src/core/ports";
 /** "on"/"off" = steady; an array = durations in ms, alternately lit and dark, starting lit, repeated. */
 export type BlinkPattern = "on" | "off" | readonly number[];
 
-export const PATTERNS: Readonly<Record<Indication, BlinkPattern>> = {
-  onboarding: [500, 500], // 1 Hz: waiting for WPS / activation
-  connecting: [125, 125], // 4 Hz: joining Wi-Fi or the broker
+const blink = (...ms: number[]): readonly number[] => Object.freeze(ms);
+
+// Frozen, with its arrays: a preloaded object that is not frozen costs a RAM alias pointer.
+export const PATTERNS: Readonly<Record<Indication, BlinkPattern>> = Object.freeze({
+  onboarding: blink(500, 500), // 1 Hz: waiting for WPS / activation
+  connecting: blink(125, 125), // 4 Hz: joining Wi-Fi or the broker
   operational: "on",
-  offline: [100, 1900], // one short flash every 2 s
-  activation_expired: [150, 150, 150, 1550], // two flashes every 2 s
-  error: [150, 150, 150, 150, 150, 1250], // three flashes every 2 s
+  offline: blink(100, 1900), // one short flash every 2 s
+  activation_expired: blink(150, 150, 150, 1550), // two flashes every 2 s
+  error: blink(150, 150, 150, 150, 150, 1250), // three flashes every 2 s
   removed: "off",
-};
+});
 
 export const DEFAULT_LED_PIN = 2; // the user LED of common ESP32 DevKit boards
 

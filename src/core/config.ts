@@ -19,7 +19,7 @@ export interface DeviceConfig {
   restartDelayMs: number;
 }
 
-export const DEFAULTS = {
+export const DEFAULTS = Object.freeze({
   guestSsid: "MQTT2GO",
   wpsTimeoutMs: 120_000,
   mdnsWindowMs: 3_000,
@@ -28,7 +28,7 @@ export const DEFAULTS = {
   keepAliveS: 60,
   reportIntervalMs: 60_000,
   restartDelayMs: 500,
-} as const;
+} as const);
 
 export function makeConfig(
   base: Pick<DeviceConfig, "identity" | "fwVersion" | "entities"> & Partial<DeviceConfig>,

@@ -34,7 +34,7 @@ export type ReadResult = { ok: true; value: EntityValue } | { ok: false; reason:
 export interface EntityState { name: string; value: EntityValue; unit: string }
 
 /** Device-level topics (`<H>/<G>/<DID>/<name>/…`) that an entity may not shadow. */
-export const RESERVED_ENTITY_NAMES: readonly string[] = ["status", "about", "remove"];
+export const RESERVED_ENTITY_NAMES: readonly string[] = Object.freeze(["status", "about", "remove"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);

@@ -15,6 +15,6 @@ export interface Command { type: CommandType; value: unknown; timestamp: number 
 
 export type ErrorReason = "malformed_json" | "invalid_value" | "unsupported_command" | "busy" | "hardware_fault";
 
-export const VALUE_TYPES: readonly ValueType[] = ["f", "i", "s", "b", "rgb"];
+export const VALUE_TYPES: readonly ValueType[] = Object.freeze(["f", "i", "s", "b", "rgb"]);
 
-export const COMMAND_TYPES: readonly CommandType[] = ["set", "query", "color", "brightness", "color_temp", "control"];
+export const COMMAND_TYPES: readonly CommandType[] = Object.freeze(["set", "query", "color", "brightness", "color_temp", "control"]);

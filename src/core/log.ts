@@ -46,7 +46,7 @@ export function formatText(r: LogRecord): string {
   return line;
 }
 
-const RESERVED = ["t", "level", "phase", "event"];
+const RESERVED: readonly string[] = Object.freeze(["t", "level", "phase", "event"]);
 
 /** `{"t":12345,"level":"info","phase":"cloud","event":"...",...fields}`; a field named like a header key gets a leading "_". */
 export function formatJson(r: LogRecord): string {

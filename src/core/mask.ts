@@ -4,13 +4,13 @@
 export type LogValue = string | number | boolean;
 
 /** Field names whose values are always masked (compared case-insensitively). */
-export const SECRET_FIELDS: readonly string[] = [
+export const SECRET_FIELDS: readonly string[] = Object.freeze([
   "password", "pass", "passphrase", "key", "private_key", "activation_code", "code", "ac", "clientKey", "token",
-];
+]);
 
 const SECRET_SET = new Set(SECRET_FIELDS.map((f) => f.toLowerCase()));
 // Names that are secret under any prefix, e.g. wifi_password, mqttPassword, privateKey.
-const SECRET_SUFFIXES = ["password", "passphrase", "secret", "token", "privatekey", "private_key", "activation_code", "activationcode"];
+const SECRET_SUFFIXES: readonly string[] = Object.freeze(["password", "passphrase", "secret", "token", "privatekey", "private_key", "activation_code", "activationcode"]);
 
 export const MAX_LOG_STRING = 120;
 const STARS = "******";

@@ -95,7 +95,7 @@ export function decodeWifiCredentials(text: string): Decoded<WifiCredentials> {
   return { ok: true, value: { ssid: ssid.value, password: password.value } };
 }
 
-const BROKER_ERRORS: readonly string[] = ["activation_expired", "unknown_activation_code"] satisfies BrokerError[];
+const BROKER_ERRORS: readonly string[] = Object.freeze(["activation_expired", "unknown_activation_code"] satisfies BrokerError[]);
 
 /** The discovery server's reply (§6); `cert` is accepted as a synonym of `device_certificate`. */
 export function decodeBrokerData(text: string): Decoded<BrokerData> {

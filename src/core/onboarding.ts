@@ -120,7 +120,7 @@ export function transition(state: State, event: Event, ctx: Ctx): Step {
   return { state: t.s, effects: t.effects };
 }
 
-const DEFAULT_ACTIVE = ["wifi_wps", "wifi_guest", "discover", "activate_local", "activate_cloud", "wifi_home", "rediscover"];
+const DEFAULT_ACTIVE: readonly string[] = Object.freeze(["wifi_wps", "wifi_guest", "discover", "activate_local", "activate_cloud", "wifi_home", "rediscover"]);
 
 class Transition {
   s: State;

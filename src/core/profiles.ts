@@ -24,7 +24,7 @@ export interface MultiSensorDrivers {
 /** Period of every measured quantity's report. */
 export const REPORT_EVERY_MS = 60_000;
 
-const SWITCH_OPTIONS: readonly string[] = ["on", "off"];
+const SWITCH_OPTIONS: readonly string[] = Object.freeze(["on", "off"]);
 
 function switchEntity(driver: SwitchDriver): EntitySpec {
   const toState = (on: boolean): EntityValue => (on ? "on" : "off");
@@ -67,10 +67,10 @@ export interface ProfileDrivers {
 
 export type DeviceType = keyof ProfileDrivers;
 
-export const PROFILES: { [K in DeviceType]: (drivers: ProfileDrivers[K]) => EntitySpec[] } = {
+export const PROFILES: { [K in DeviceType]: (drivers: ProfileDrivers[K]) => EntitySpec[] } = Object.freeze({
   socket: socketProfile,
   multi_sensor: multiSensorProfile,
-};
+});
 
 export function isDeviceType(s: string): s is DeviceType {
   return Object.prototype.hasOwnProperty.call(PROFILES, s);

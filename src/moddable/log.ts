@@ -2,7 +2,7 @@
 import { formatJson, formatText } from "../core/log";
 import type { LogLevel, LogRecord, LogSink } from "../core/ports";
 
-const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const RANK: Readonly<Record<LogLevel, number>> = Object.freeze({ debug: 0, info: 1, warn: 2, error: 3 });
 
 export function isLogLevel(s: string): s is LogLevel {
   return Object.prototype.hasOwnProperty.call(RANK, s);

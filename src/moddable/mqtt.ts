@@ -107,10 +107,10 @@ class ReportingClient extends Client {
 }
 
 let decoder: TextDecoder | undefined; // created on first use: this module is preloaded (frozen at build time)
-const CONNACK_TEXT: Record<string, string> = {
+const CONNACK_TEXT: Readonly<Record<string, string>> = Object.freeze({
   "1": "unacceptable protocol version", "2": "identifier rejected", "3": "server unavailable",
   "4": "bad user name or password", "5": "not authorized",
-};
+});
 
 function classify(failure: string, probe: TlsProbe, ready: boolean): { reason: CloseReason; detail: string } {
   if (probe.failure !== undefined) {
