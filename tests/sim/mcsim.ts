@@ -2,7 +2,7 @@
 // project root, then mcsim under Xvfb with line-buffered stdout, a private XDG_CONFIG_HOME (mcsim
 // copies mc.so there and is single-instance per D-Bus session) and a hard time limit.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -41,7 +41,16 @@ export function buildFirmware(s: Sdk, outDir: string, config: Record<string, str
   const r = spawnSync("mcconfig", args, { cwd: ROOT, env: { ...sdkEnv(s), ...env }, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const output = (r.stdout ?? "") + (r.stderr ?? "");
   const so = join(outDir, "bin/lin/mc", kind, "mqtt2go/mc.so");
-  return { ok: r.status === 0 && existsSync(so), ms: Date.now() - t0, output, so };
+  const ok = r.status === 0 && existsSync(so);
+  // The preloaded heap must hold no RegExp: XS 17.7 crashes in RegExp.prototype.exec on one after
+  // a few GCs, long after start-up (README: Memory on the simulator).
+  const heap = join(outDir, "tmp/lin/mc", kind, "mqtt2go/mc.xs.c");
+  const regexps = ok && existsSync(heap) ? readFileSync(heap, "utf8").split("XS_REGEXP_KIND").length - 1 : 0;
+  if (regexps > 0) {
+    const why = `preloaded RegExp: ${heap} holds ${regexps} RegExp slot(s); a preloaded module creates a RegExp at module load (make it on first use)`;
+    return { ok: false, ms: Date.now() - t0, output: `${output}\n${why}\n`, so };
+  }
+  return { ok, ms: Date.now() - t0, output, so };
 }
 
 export interface RunOptions {
