@@ -113,3 +113,13 @@ export function socketModel(p: FakePlatform): EntityModel {
 export function makeDevice(p: FakePlatform, config: DeviceConfig = testConfig()): Device {
   return new Device(p, config, socketModel(p));
 }
+
+/** Boots a new device and takes it to a connected discovery-server session awaiting broker_data. */
+export function toCloudActivation(p: FakePlatform): Device {
+  const d = makeDevice(p);
+  d.start();
+  p.wpsCalls[0]?.({ ok: true, ssid: "HomeNet", password: "home-pass-123" });
+  p.browses[0]?.(null);
+  p.last.handlers.onConnected();
+  return d;
+}

@@ -2,17 +2,13 @@
 import { assert, deepEqual, equal, test } from "../harness";
 import { CredentialStore } from "../../src/core/record";
 import { MemoryStore } from "../../src/core/nvs";
-import { FakePlatform, makeDevice } from "./device-kit";
+import { FakePlatform, makeDevice, toCloudActivation } from "./device-kit";
 import { AC, DID, brokerData, homePrefix, rename } from "./onboarding-kit";
 
 const P = `home1/gw1/${DID}`;
 
 function onboard(p: FakePlatform) {
-  const d = makeDevice(p);
-  d.start();
-  p.wpsCalls[0]?.({ ok: true, ssid: "HomeNet", password: "home-pass-123" });
-  p.browses[0]?.(null);
-  p.last.handlers.onConnected();
+  const d = toCloudActivation(p);
   p.last.deliver(`${AC}/activation/in`, brokerData());
   p.last.handlers.onConnected();
   p.last.deliver(`${DID}/home/in`, homePrefix());
@@ -115,11 +111,7 @@ test("remove erases the credentials, keeps nothing, restarts; the next boot onbo
 test("a torn commit leaves the old record and stops the attempt before the credentials are used", () => {
   const store = new MemoryStore();
   const p = new FakePlatform(store);
-  const d = makeDevice(p);
-  d.start();
-  p.wpsCalls[0]?.({ ok: true, ssid: "HomeNet", password: "home-pass-123" });
-  p.browses[0]?.(null);
-  p.last.handlers.onConnected();
+  const d = toCloudActivation(p);
   store.failAfter(2);
   p.last.deliver(`${AC}/activation/in`, brokerData());
   equal(p.sessions.length, 1, "no connect with credentials that were not stored");
@@ -131,11 +123,7 @@ test("a torn commit leaves the old record and stops the attempt before the crede
 test("the activation window closes the attempt and rolls back what it stored", () => {
   const store = new MemoryStore();
   const p = new FakePlatform(store);
-  const d = makeDevice(p);
-  d.start();
-  p.wpsCalls[0]?.({ ok: true, ssid: "HomeNet", password: "home-pass-123" });
-  p.browses[0]?.(null);
-  p.last.handlers.onConnected();
+  const d = toCloudActivation(p);
   p.last.deliver(`${AC}/activation/in`, brokerData());
   p.last.handlers.onConnected();
   assert(new CredentialStore(store).load().record !== null);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CredentialStore } from "../../src/core/record";
 import { fileStore } from "../../hosts/node/ports/store";
-import { sleep, world, type World } from "./world";
+import { inWorld, sleep, world, type World } from "./world";
 
 const req = (w: World) => ({ activationCode: w.unit.identity.activationCode, deviceId: w.unit.identity.deviceId, deviceType: w.unit.identity.deviceType });
 const stored = (w: World) => new CredentialStore(fileStore(w.stateDir)).load().record;
@@ -95,8 +95,7 @@ describe("cloud flow", () => {
 
 describe("local flows (SH-GW advertised over mDNS on loopback)", () => {
   test("WPS flow: mDNS finds MQTT2GO.local, GET_CREDENTIALS, operational on the gateway", async () => {
-    const w = await world({ local: true });
-    try {
+    await inWorld({ local: true }, async (w) => {
       const did = w.unit.identity.deviceId;
       const c = await w.stack.controller("gateway");
       const setup = c.setupResult(did, 20_000);
@@ -109,14 +108,11 @@ describe("local flows (SH-GW advertised over mDNS on loopback)", () => {
       assert.equal(rec?.broker.kind, "local");
       assert.equal(rec?.broker.port, w.stack.gateway?.port);
       assert.deepEqual(await c.command(did, "switch", "set", "on"), { kind: "confirmation", value: "on" });
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   test("guest Wi-Fi flow: WPS fails, guest SSID with the activation code, Wi-Fi credentials, home network", async () => {
-    const w = await world({ local: true });
-    try {
+    await inWorld({ local: true }, async (w) => {
       const did = w.unit.identity.deviceId;
       const c = await w.stack.controller("gateway");
       const setup = c.setupResult(did, 20_000);
@@ -130,16 +126,13 @@ describe("local flows (SH-GW advertised over mDNS on loopback)", () => {
       const rec = stored(w);
       assert.equal(rec?.wifi?.ssid, w.stack.radio.homeSsid);
       assert.equal(rec?.broker.kind, "local");
-    } finally {
-      await w.close();
-    }
+    });
   });
 });
 
 describe("refusals", () => {
   test("activation expired: the discovery server's window closed before the device asked", async () => {
-    const w = await world({ ttlMs: 300 });
-    try {
+    await inWorld({ ttlMs: 300 }, async (w) => {
       const c = await w.stack.controller("cloud");
       await c.addDevice(req(w));
       await sleep(700);
@@ -147,14 +140,11 @@ describe("refusals", () => {
       const s = await run.waitPhase("unprovisioned", 15_000);
       assert.equal(s.reason, "activation_expired");
       assert.equal(stored(w), null);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   test("the device's own 15-minute window (shortened) closes an attempt that gets no answer, and rolls back", async () => {
-    const w = await world();
-    try {
+    await inWorld({}, async (w) => {
       // The discovery server is unreachable (nothing listens on the port): the device backs off and
       // retries until its own window, shortened here, closes.
       const c = await w.stack.controller("cloud");
@@ -163,26 +153,20 @@ describe("refusals", () => {
       const s = await run.waitPhase("unprovisioned", 10_000);
       assert.equal(s.reason, "activation_expired");
       assert.ok(run.lines.some((l) => l.includes("session.closed")), "kept retrying until the window closed");
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   test("unknown activation code", async () => {
-    const w = await world();
-    try {
+    await inWorld({}, async (w) => {
       const run = w.boot();
       const s = await run.waitPhase("unprovisioned", 15_000);
       assert.equal(s.reason, "unknown_activation_code");
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   test("a broker certificate from a foreign CA is refused (TLS), and the device keeps backing off", async () => {
     const { createCa } = await import("../../stack/certs");
-    const w = await world();
-    try {
+    await inWorld({}, async (w) => {
       const foreign = createCa("Foreign CA");
       const unit = { ...w.unit, tls: { ...w.unit.tls, caPem: foreign.certPem } };
       const c = await w.stack.controller("cloud");
@@ -192,14 +176,11 @@ describe("refusals", () => {
       assert.equal(run.host.device.phase, "activate_cloud");
       assert.ok(run.lines.some((l) => l.includes("session.closed") && l.includes("reason=tls")), run.lines.join("\n"));
       assert.equal(stored(w), null);
-    } finally {
-      await w.close();
-    }
+    });
   });
 
   test("a device publishing outside its ACL is refused by the broker", async () => {
-    const w = await world();
-    try {
+    await inWorld({}, async (w) => {
       const did = w.unit.identity.deviceId;
       const c = await w.stack.controller("cloud");
       await c.addDevice(req(w));
@@ -218,8 +199,6 @@ describe("refusals", () => {
       await sleep(400);
       assert.equal(c.received.slice(from).filter((m) => m.topic === other).length, 0, "the broker dropped the publish");
       await client.endAsync(true);
-    } finally {
-      await w.close();
-    }
+    });
   });
 });

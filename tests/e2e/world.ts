@@ -78,3 +78,13 @@ export async function world(o: StackOptions & { unitDir?: string } = {}): Promis
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `fn` in a fresh world and always closes it. */
+export async function inWorld(o: Parameters<typeof world>[0], fn: (w: World) => Promise<void>): Promise<void> {
+  const w = await world(o);
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
