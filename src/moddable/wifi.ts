@@ -25,9 +25,14 @@ function disconnectReason(value: number | undefined): string {
   return value === undefined ? "disconnected" : `disconnected_${value}`;
 }
 
+/** After a joined network drops, rejoin it after 2 s, doubling to 60 s (the driver does not). */
+const REJOIN_FIRST_MS = 2_000;
+const REJOIN_MAX_MS = 60_000;
+
 export class ModdableWiFi implements WiFiPort {
   #wifi: WiFi | undefined;
   #attempt = 0;
+  #rejoinMs = 0;
 
   constructor(private readonly o: WiFiOptions) {}
 
@@ -47,6 +52,7 @@ export class ModdableWiFi implements WiFiPort {
       finished = true;
       Timer.clear(timer);
       if (!result.ok) this.disconnect();
+      else this.#rejoinMs = 0;
       // Never from inside the driver's callback.
       Timer.set(() => done(result), 0);
     };
@@ -66,8 +72,10 @@ export class ModdableWiFi implements WiFiPort {
           log.warn("wifi.lost_ip", { ssid });
           break;
         case WiFi.disconnected:
-          if (finished) log.warn("wifi.disconnected", { ssid, reason: disconnectReason(value) });
-          else finish({ ok: false, reason: associated ? "disconnected" : disconnectReason(value) });
+          if (finished) {
+            log.warn("wifi.disconnected", { ssid, reason: disconnectReason(value) });
+            this.#keepUp(ssid, password);
+          } else finish({ ok: false, reason: associated ? "disconnected" : disconnectReason(value) });
           break;
         default:
           break;
@@ -78,6 +86,23 @@ export class ModdableWiFi implements WiFiPort {
     } catch (e) {
       finish({ ok: false, reason: `driver_error: ${String(e)}` });
     }
+  }
+
+  /**
+   * A network joined before has dropped (router reboot, out of range): keep trying to get it back,
+   * as Moddable's `wifi/connection` module does; the MQTT session's own backoff reconnects after.
+   * A new join() or disconnect() in the meantime cancels this.
+   */
+  #keepUp(ssid: string, password: string): void {
+    const delay = (this.#rejoinMs = Math.min(REJOIN_MAX_MS, this.#rejoinMs ? this.#rejoinMs * 2 : REJOIN_FIRST_MS));
+    const attempt = this.#attempt;
+    Timer.set(() => {
+      if (attempt !== this.#attempt) return;
+      this.o.log.info("wifi.rejoin", { ssid, after_ms: delay });
+      this.join(ssid, password, (r) => {
+        if (!r.ok) this.#keepUp(ssid, password);
+      });
+    }, delay);
   }
 
   disconnect(): void {
