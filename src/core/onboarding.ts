@@ -45,6 +45,8 @@ export interface State {
   /** Number of the newest MQTT session; events of older sessions are ignored. */
   session: number;
   connected: boolean;
+  /** The newest session was asked to connect and has neither closed nor been dropped. */
+  open: boolean;
   /** Backoff attempt for reconnects and retries; reset after 60 s of stable connection. */
   attempt: number;
   /** The 15-minute activation window is running. */
@@ -107,7 +109,7 @@ export interface Step { state: State; effects: Effect[] }
 
 export function initialState(): State {
   return {
-    phase: "boot", reason: "", session: 0, connected: false, attempt: 0, onboarding: false,
+    phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, onboarding: false,
     storedThisAttempt: false, step: "connecting", guest: false, wifi: undefined, local: undefined,
     pending: undefined, record: undefined, will: false,
   };
@@ -120,7 +122,6 @@ export function transition(state: State, event: Event, ctx: Ctx): Step {
   return { state: t.s, effects: t.effects };
 }
 
-const DEFAULT_ACTIVE: readonly string[] = Object.freeze(["wifi_wps", "wifi_guest", "discover", "activate_local", "activate_cloud", "wifi_home", "rediscover"]);
 
 class Transition {
   s: State;
@@ -344,15 +345,17 @@ class Transition {
   private newSession(): number {
     this.dropSession();
     this.s.session += 1;
+    this.s.open = true;
     return this.s.session;
   }
 
   /** Closes the current session, if any, without waiting for its close event. */
   private dropSession(): void {
-    if (this.s.session > 0 && (this.s.connected || DEFAULT_ACTIVE.includes(this.s.phase) || this.s.phase === "connect" || this.s.phase === "home_prefix" || this.s.phase === "operational")) {
+    if (this.s.open) {
       this.fx({ kind: "mqtt_close", session: this.s.session });
     }
     this.s.connected = false;
+    this.s.open = false;
   }
 
   private connectActivation(phase: "activate_local" | "activate_cloud"): void {
@@ -619,6 +622,7 @@ class Transition {
   private closed(session: number, reason: CloseReason, detail: string): void {
     if (session !== this.s.session) return;
     this.s.connected = false;
+    this.s.open = false;
     const phase = this.s.phase;
     if (phase === "removing" || phase === "unprovisioned" || phase === "boot") return;
     if (phase !== "activate_local" && phase !== "activate_cloud" && phase !== "connect" && phase !== "home_prefix" && phase !== "operational") return;
