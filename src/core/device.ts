@@ -35,7 +35,15 @@ export class Device {
     private readonly hooks: DeviceHooks = {},
   ) {
     this.credentials = new CredentialStore(platform.store);
-    this.log = createLogger(platform.log, platform.clock, () => this.logPhase ?? this.state.phase);
+    this.log = createLogger(platform.log, platform.clock, () => this.logPhase ?? this.state.phase, () => this.secrets());
+  }
+
+  /** What the logger masks wherever it appears: the unit's activation code and the passwords it holds. */
+  private secrets(): string[] {
+    const s = this.state;
+    const out = [this.config.identity.activationCode];
+    for (const p of [s.record?.password, s.record?.wifi?.password, s.pending?.password, s.wifi?.password]) if (p) out.push(p);
+    return out;
   }
 
   get phase(): Phase {

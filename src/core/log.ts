@@ -1,6 +1,6 @@
 // Log lines: one line per event, as text or JSON. createLogger masks every field on the way
 // in, so no secret can reach a sink through it.
-import { maskFields } from "./mask";
+import { mask, maskFields } from "./mask";
 import type { ClockPort, LogLevel, LogRecord, LogSink } from "./ports";
 
 const PHASE_WIDTH = 14;
@@ -70,11 +70,32 @@ export interface Logger {
   error: LogFn;
 }
 
-/** A logger that masks fields (maskFields) and stamps uptime and phase. A throwing sink is ignored: logging never breaks the caller. */
-export function createLogger(sink: LogSink, clock: Pick<ClockPort, "uptimeMs">, getPhase: () => string): Logger {
+/** Shorter secrets are not searched for: they would mask ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+/** Backstop: any of the unit's own secrets found inside a field value is masked wherever it sits. */
+function scrub(fields: Record<string, string | number | boolean>, secrets: readonly string[]): void {
+  for (const k of Object.keys(fields)) {
+    let v = fields[k];
+    if (typeof v !== "string") continue;
+    for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH && v.includes(s)) v = v.split(s).join(mask(s));
+    fields[k] = v;
+  }
+}
+
+/**
+ * A logger that masks fields (maskFields) and stamps uptime and phase. `secrets` (the unit's
+ * activation code, passwords) are masked inside any field value as a backstop. A throwing sink
+ * is ignored: logging never breaks the caller.
+ */
+export function createLogger(
+  sink: LogSink, clock: Pick<ClockPort, "uptimeMs">, getPhase: () => string, secrets?: () => readonly string[],
+): Logger {
   const emit = (level: LogLevel): LogFn => (event, fields) => {
     try {
-      sink({ uptimeMs: clock.uptimeMs(), level, phase: getPhase(), event, fields: maskFields(fields ?? {}) });
+      const masked = maskFields(fields ?? {});
+      if (secrets) scrub(masked, secrets());
+      sink({ uptimeMs: clock.uptimeMs(), level, phase: getPhase(), event, fields: masked });
     } catch {
       // nowhere left to report it
     }

@@ -10,6 +10,7 @@ import {
   encodeGetWifiCredentials, encodeHomePrefixRequest, encodeRemoveConfirmation, encodeStatus, encodeWill,
   errorReasonFor, type DecodeError, type MqttCredentials, type WifiCredentials,
 } from "./messages";
+import { mask } from "./mask";
 import type { BrokerFound, CloseReason, Indication, JoinResult, LogLevel, MqttConnectOptions, WpsResult } from "./ports";
 import type { CredentialRecord } from "./record";
 import { emitTimestamp } from "./timestamp";
@@ -139,6 +140,12 @@ class Transition {
 
   private log(level: LogLevel, event: string, fields: Record<string, string | number | boolean> = {}): void {
     this.effects.push({ kind: "log", level, phase: this.s.phase, event, fields });
+  }
+
+  /** A topic as the log may show it: the activation code (a topic level of `<AC>/...`) masked. */
+  private shown(topic: string): string {
+    const ac = this.cfg.identity.activationCode;
+    return topic.includes(ac) ? topic.split(ac).join(mask(ac)) : topic;
   }
 
   private fx(effect: Effect): void {
@@ -423,7 +430,7 @@ class Transition {
       this.closeActivation();
       return this.joinHome(r.value);
     }
-    this.log("warn", "reply.ignored", { topic, why: "not awaited in this state" });
+    this.log("warn", "reply.ignored", { topic: this.shown(topic), why: "not awaited in this state" });
   }
 
   private brokerData(payload: string): void {
@@ -560,17 +567,17 @@ class Transition {
     if (e.session !== this.s.session || !this.s.connected) return;
     const phase = this.s.phase;
     if (phase === "activate_local" || phase === "activate_cloud") {
-      if (e.bytes > MAX_PAYLOAD_BYTES) return this.log("warn", "reply.invalid", { topic: e.topic, reason: "oversized", bytes: e.bytes });
+      if (e.bytes > MAX_PAYLOAD_BYTES) return this.log("warn", "reply.invalid", { topic: this.shown(e.topic), reason: "oversized", bytes: e.bytes });
       return this.activationMessage(e.topic, e.payload);
     }
-    if (phase !== "home_prefix" && phase !== "operational") return this.log("warn", "message.ignored", { phase, topic: e.topic });
+    if (phase !== "home_prefix" && phase !== "operational") return this.log("warn", "message.ignored", { phase, topic: this.shown(e.topic) });
     if (e.topic === homeIn(this.cfg.identity.deviceId)) {
       if (e.bytes > MAX_PAYLOAD_BYTES) return this.log("warn", "home.invalid", { reason: "oversized", bytes: e.bytes });
       return this.homeMessage(e.payload);
     }
     const prefix = this.prefix();
     const entity = prefix && phase === "operational" ? parseEntityTopic(prefix, e.topic) : undefined;
-    if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: e.topic, why: "not a topic of this device" });
+    if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "not a topic of this device" });
     if (e.bytes > MAX_PAYLOAD_BYTES) return this.replyError(prefix, entity, { reason: "oversized", detail: `${e.bytes} bytes` });
     if (entity === "about") return this.about(prefix, e.payload);
     if (entity === "remove") return this.remove(prefix, e.payload);
