@@ -65,7 +65,18 @@ if (only.includes("static")) {
 }
 
 if (only.includes("core")) {
-  const tests = files(join(root, "tests/core"), ".test.ts");
+  const tests = [...files(join(root, "tests/core"), ".test.ts"), ...files(join(root, "tests/moddable"), ".test.ts")];
+  // Bare SDK module names ("timer", "dns/serializer") resolve to their fakes in tests/moddable/fakes.
+  const fakes = join(root, "tests/moddable/fakes");
+  const sdkFakes = {
+    name: "moddable-fakes",
+    setup(b) {
+      b.onResolve({ filter: /^[a-z][\w-]*(\/[\w-]+)*$/ }, (a) => {
+        const p = join(fakes, `${a.path}.ts`);
+        return existsSync(p) ? { path: p } : undefined;
+      });
+    },
+  };
   const outDir = join(root, "build/tests");
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
@@ -84,7 +95,7 @@ if (only.includes("core")) {
         resolveDir: root, sourcefile: `${rel}.entry.ts`, loader: "ts",
       },
       bundle: true, format: "iife", target: "es2022", platform: "neutral", mainFields: ["module", "main"],
-      banner: { js: '"use strict";' }, outfile: out, logLevel: "warning",
+      banner: { js: '"use strict";' }, outfile: out, logLevel: "warning", plugins: [sdkFakes],
     });
     const runs = [];
     if (engines.includes("xs") && xsnap) runs.push(["xs", xsnap, ["-s", out]]);
