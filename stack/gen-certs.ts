@@ -8,12 +8,14 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEV_CERTS_DIR, GENERATED_CERTS_DIR, createCa, createFactoryIdentity, issueServerCert, loadCa, writeCa, writeIdentity, writeServer, type Ca } from "./certs";
 import { mask } from "../src/core/mask";
+import { writeLabel } from "./label";
 
 const DEV_DEVICE_ID = "dev-socket-0001";
 const usage = `usage:
   gen-certs ca [--out DIR]                 new CA + broker server certificate (default DIR: certs/generated/default)
   gen-certs identity --type TYPE [--id ID] [--code CODE] [--count N] [--certs DIR]
                                            new factory identities signed by DIR's CA (created if missing), in DIR/identities/<id>/
+                                           with each unit's label (label.svg, label.png)
   gen-certs dev --force                    regenerate the committed development fixtures in certs/dev`;
 
 const { values, positionals } = parseArgs({
@@ -62,14 +64,17 @@ if (values.help || !command) {
   for (let i = 0; i < count; i++) {
     const id = createFactoryIdentity(ca, { deviceType: values.type, deviceId: values.id, activationCode: values.code });
     const at = writeIdentity(dir, id);
-    console.log(`identity ${id.deviceId} (type ${id.deviceType}, code ${mask(id.activationCode)}) written to ${rel(at)}`);
+    await writeLabel(at, id);
+    console.log(`identity ${id.deviceId} (type ${id.deviceType}, code ${mask(id.activationCode)}) and its label written to ${rel(at)}`);
   }
 } else if (command === "dev") {
   if (!values.force) { console.error("gen-certs dev replaces the committed fixtures in certs/dev; add --force"); process.exit(2); }
   rmSync(join(DEV_CERTS_DIR, "identities"), { recursive: true, force: true });
   const ca = newCaDir(DEV_CERTS_DIR);
-  const at = writeIdentity(DEV_CERTS_DIR, createFactoryIdentity(ca, { deviceType: "socket", deviceId: DEV_DEVICE_ID }));
-  console.log(`development identity written to ${rel(at)}`);
+  const id = createFactoryIdentity(ca, { deviceType: "socket", deviceId: DEV_DEVICE_ID });
+  const at = writeIdentity(DEV_CERTS_DIR, id);
+  await writeLabel(at, id);
+  console.log(`development identity and its label written to ${rel(at)}`);
 } else {
   console.error(usage);
   process.exit(2);
