@@ -4,7 +4,7 @@ import type { DeviceConfig } from "./config";
 import type { EntityModel } from "./entities";
 import { createLogger, type Logger } from "./log";
 import { encodeConfirmation, encodeError, encodeReport } from "./messages";
-import { type Effect, type Event, type Phase, type State, type TimerName, initialState, transition } from "./onboarding";
+import { type CommitPurpose, type Effect, type Event, type Phase, type State, type TimerName, initialState, transition } from "./onboarding";
 import { executeCommand, periodicReports, stateReports } from "./operation";
 import type { MqttSession, Platform, TimerHandle } from "./ports";
 import { CredentialStore } from "./record";
@@ -23,6 +23,8 @@ export class Device {
   private stopped = false;
   /** The phase a reducer log line belongs to, while it is being written. */
   private logPhase: Phase | undefined;
+  /** Set when a step's store_commit failed (the rest of that step is skipped). */
+  private commitError: { error: string; purpose: CommitPurpose } | undefined;
   private readonly timers = new Map<TimerName, TimerHandle>();
   private readonly sessions = new Map<number, MqttSession>();
   private readonly credentials: CredentialStore;
@@ -110,14 +112,19 @@ export class Device {
       random: () => this.platform.system.random(),
       unixSeconds: this.platform.clock.unixSeconds(),
     });
+    const prior = this.state;
     this.state = state;
+    this.commitError = undefined;
     for (const effect of effects) {
       if (!this.run(effect)) break;
     }
     if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
+    // Straight after the step, before any queued event: the reducer undoes that step.
+    const failed = this.commitError as { error: string; purpose: CommitPurpose } | undefined; // set by run()
+    if (failed !== undefined) this.step({ type: "store_failed", error: failed.error, purpose: failed.purpose, before: prior });
   }
 
-  /** Runs one effect; false stops the rest of the batch (a failed commit must not be followed by its use). */
+  /** Runs one effect; false stops the rest of the step (a failed commit must not be followed by its use). */
   private run(effect: Effect): boolean {
     const p = this.platform;
     switch (effect.kind) {
@@ -180,7 +187,7 @@ export class Device {
           this.credentials.commit(effect.record);
           return true;
         } catch (e) {
-          this.dispatch({ type: "store_failed", error: String(e) });
+          this.commitError = { error: String(e), purpose: effect.purpose };
           return false;
         }
       case "store_erase":

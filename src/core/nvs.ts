@@ -110,6 +110,7 @@ export class MemoryStore implements KeyValueStore {
   readonly #data = new Map<string, StoredValue>();
   readonly #eraseBeforeSet: boolean;
   #writesLeft = Infinity;
+  #failOnceIn = -1;
   #writes = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -126,6 +127,10 @@ export class MemoryStore implements KeyValueStore {
 
   set(domain: string, key: string, value: StoredValue): void {
     const id = MemoryStore.#id(domain, key);
+    if (this.#failOnceIn-- === 0) {
+      if (this.#eraseBeforeSet) this.#data.delete(id);
+      throw new Error("MemoryStore: simulated write failure");
+    }
     if (this.#writesLeft <= 0) {
       if (this.#eraseBeforeSet) this.#data.delete(id);
       throw new Error("MemoryStore: simulated power loss");
@@ -136,6 +141,7 @@ export class MemoryStore implements KeyValueStore {
   }
 
   delete(domain: string, key: string): void {
+    if (this.#failOnceIn-- === 0) throw new Error("MemoryStore: simulated write failure");
     if (this.#writesLeft <= 0) throw new Error("MemoryStore: simulated power loss");
     this.#writesLeft--;
     this.#writes++;
@@ -145,6 +151,11 @@ export class MemoryStore implements KeyValueStore {
   /** After `n` more successful set/delete calls, every write throws (a torn write). */
   failAfter(n: number): void {
     this.#writesLeft = n;
+  }
+
+  /** After `n` more successful set/delete calls, exactly one write throws; later ones succeed. */
+  failOnceAfter(n: number): void {
+    this.#failOnceIn = n;
   }
 
   /** Writes succeed again (the power is back). */

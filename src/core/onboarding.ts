@@ -64,7 +64,17 @@ export interface State {
   record: CredentialRecord | undefined;
   /** The current operational session carries the Last Will. */
   will: boolean;
+  /** Backoff attempt for re-trying a failed commit; reset once operational. */
+  commitAttempt: number;
 }
+
+/**
+ * Why a record is committed. `credentials` and `home` are needed before the step can go on: a
+ * failed commit puts the device back where it was and asks again (with backoff) while the window
+ * is open. `address` and `rename` only update a record that works: the device goes on with the
+ * record in RAM and the flash keeps the previous one.
+ */
+export type CommitPurpose = "credentials" | "home" | "address" | "rename";
 
 export type Event =
   | { type: "boot"; record: CredentialRecord | null }
@@ -77,7 +87,8 @@ export type Event =
   | { type: "mqtt_message"; session: number; topic: string; payload: string; bytes: number }
   | { type: "mqtt_closed"; session: number; reason: CloseReason; detail: string }
   | { type: "timer"; name: TimerName }
-  | { type: "store_failed"; error: string };
+  /** The commit of the step that started in `before` failed; the rest of that step did not run. */
+  | { type: "store_failed"; error: string; purpose: CommitPurpose; before: State };
 
 export type Effect =
   /** `phase` is the phase the event happened in (a step can pass through several). */
@@ -92,7 +103,7 @@ export type Effect =
   | { kind: "mqtt_close"; session: number }
   | { kind: "timer_set"; name: TimerName; ms: number }
   | { kind: "timer_clear"; name: TimerName }
-  | { kind: "store_commit"; record: CredentialRecord }
+  | { kind: "store_commit"; record: CredentialRecord; purpose: CommitPurpose }
   | { kind: "store_erase" }
   | { kind: "command"; session: number; prefix: Prefix; entity: string; command: Command }
   | { kind: "publish_state"; session: number; prefix: Prefix }
@@ -112,7 +123,7 @@ export function initialState(): State {
   return {
     phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, onboarding: false,
     storedThisAttempt: false, step: "connecting", guest: false, wifi: undefined, local: undefined,
-    pending: undefined, record: undefined, will: false,
+    pending: undefined, record: undefined, will: false, commitAttempt: 0,
   };
 }
 
@@ -152,6 +163,14 @@ class Transition {
     this.effects.push(effect);
   }
 
+  /**
+   * Emits the commit. It must be the step's first effect other than logs: when it fails the
+   * runtime skips the rest of the step, and the reducer restores the state from before the step.
+   */
+  private commit(record: CredentialRecord, purpose: CommitPurpose): void {
+    this.fx({ kind: "store_commit", record, purpose });
+  }
+
   private enter(phase: Phase): void {
     this.s.phase = phase;
   }
@@ -168,7 +187,7 @@ class Transition {
       case "mqtt_message": return this.message(e);
       case "mqtt_closed": return this.closed(e.session, e.reason, e.detail);
       case "timer": return this.timer(e.name);
-      case "store_failed": return this.storeFailed(e.error);
+      case "store_failed": return this.storeFailed(e.error, e.purpose, e.before);
     }
   }
 
@@ -342,7 +361,7 @@ class Transition {
     if (found.address !== record.broker.host || found.port !== record.broker.port) {
       const updated: CredentialRecord = { ...record, broker: { kind: "local", host: found.address, port: found.port } };
       this.s.record = updated;
-      this.fx({ kind: "store_commit", record: updated });
+      this.commit(updated, "address");
     }
     this.connectOperational();
   }
@@ -416,7 +435,6 @@ class Transition {
       }
       const at = this.s.local;
       if (!at) return this.endAttempt("local_broker_lost");
-      this.closeActivation();
       return this.persistAndConnect({
         broker: { kind: "local", host: at.address, port: at.port },
         user: r.value.user, password: r.value.password, cert: r.value.cert, wifi: this.s.wifi,
@@ -443,7 +461,6 @@ class Transition {
       return this.endAttempt(v.error);
     }
     this.log("info", "reply.broker_data", { host: v.broker.host, port: v.broker.port, user: v.user, cert_bytes: v.cert.length });
-    this.closeActivation();
     this.persistAndConnect({
       broker: { kind: "cloud", host: v.broker.host, port: v.broker.port },
       user: v.user, password: v.password, cert: v.cert, wifi: this.s.wifi,
@@ -461,11 +478,13 @@ class Transition {
 
   // ---- persistence and the operational broker --------------------------------------------------
 
+  /** Persist before use; the activation session (if any) is closed only once the record is stored. */
   private persistAndConnect(record: CredentialRecord): void {
+    this.log("info", "record.commit", { broker: record.broker.kind, host: record.broker.host, port: record.broker.port });
+    this.commit(record, "credentials");
+    this.closeActivation();
     this.s.record = record;
     this.s.storedThisAttempt = true;
-    this.log("info", "record.commit", { broker: record.broker.kind, host: record.broker.host, port: record.broker.port });
-    this.fx({ kind: "store_commit", record });
     this.s.attempt = 0;
     this.connectOperational();
   }
@@ -503,6 +522,7 @@ class Transition {
     }
     if (phase !== "connect") return this.log("warn", "connected.ignored", { phase });
     this.log("info", "broker.connected", { session });
+    this.s.commitAttempt = 0;
     this.fx({ kind: "timer_set", name: "stable", ms: RESET_AFTER_STABLE_MS });
     const did = this.cfg.identity.deviceId;
     this.fx({ kind: "mqtt_subscribe", session, topic: homeIn(did) });
@@ -543,10 +563,10 @@ class Transition {
     if (m.kind === "home_prefix") {
       if (this.s.phase !== "home_prefix") return this.log("info", "home_prefix.ignored", { phase: this.s.phase });
       const updated: CredentialRecord = { ...record, home: { home: m.home, gateway: m.gateway } };
-      this.s.record = updated;
       this.log("info", "home_prefix.received", { home: m.home, gateway: m.gateway });
+      this.commit(updated, "home");
+      this.s.record = updated;
       this.fx({ kind: "timer_clear", name: "retry" });
-      this.fx({ kind: "store_commit", record: updated });
       this.s.onboarding = false;
       this.s.storedThisAttempt = false;
       this.fx({ kind: "timer_clear", name: "window" });
@@ -556,8 +576,8 @@ class Transition {
     if (this.s.phase !== "operational") return this.log("info", "rename.ignored", { phase: this.s.phase, why: "before home prefix" });
     if (m.deviceId !== this.cfg.identity.deviceId) return this.log("warn", "rename.ignored", { why: "another device", device: m.deviceId });
     const updated: CredentialRecord = { ...record, name: m.name, groups: m.groups };
+    this.commit(updated, "rename");
     this.s.record = updated;
-    this.fx({ kind: "store_commit", record: updated });
     this.log("info", "renamed", { name: m.name, groups: m.groups.join(",") });
   }
 
@@ -691,15 +711,37 @@ class Transition {
       }
       case "discover":
         return this.discover(this.s.guest);
+      case "rediscover":
+        // A commit of the guest flow's credentials failed: resolve the broker again and re-commit.
+        if (this.s.pending) this.afterNetwork();
+        return;
       default:
         return;
     }
   }
 
-  private storeFailed(error: string): void {
-    this.log("error", "record.failed", { error });
-    if (this.s.onboarding) return this.endAttempt("storage_failed");
-    // Operational: keep running on what is in RAM; the next successful commit heals the record.
+  /**
+   * The last step's commit failed and the runtime skipped the rest of that step. Credentials and
+   * the home prefix: back to the state before the step, asked again after a backoff while the
+   * window is open (the server answers again; the window's end rolls back). An address or a name:
+   * go on with the record in RAM; the flash keeps the previous, working record.
+   */
+  private storeFailed(error: string, purpose: CommitPurpose, undo: State): void {
+    if (purpose === "credentials" || purpose === "home") {
+      const attempt = this.s.commitAttempt;
+      this.s = { ...undo, commitAttempt: attempt + 1, storedThisAttempt: undo.storedThisAttempt || purpose === "credentials" };
+      if (!this.s.onboarding) return this.endAttempt("storage_failed");
+      const delay = backoffDelay(attempt, () => this.ctx.random());
+      this.log("error", "record.failed", { error, purpose, retry_ms: delay });
+      this.fx({ kind: "timer_set", name: "retry", ms: delay });
+      return;
+    }
+    this.log("error", "record.failed", { error, purpose, using: "record in RAM" });
+    if (purpose === "address") {
+      const record = this.s.record;
+      this.s = { ...undo, record };
+      this.connectOperational();
+    }
   }
 
   private nextBackoff(): number {

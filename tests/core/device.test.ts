@@ -108,16 +108,21 @@ test("remove erases the credentials, keeps nothing, restarts; the next boot onbo
   equal(again.wpsCalls.length, 1, "unprovisioned: onboarding starts again");
 });
 
-test("a torn commit leaves the old record and stops the attempt before the credentials are used", () => {
+test("a torn commit leaves the old record; the credentials are not used and the attempt asks again", () => {
   const store = new MemoryStore();
   const p = new FakePlatform(store);
   const d = toCloudActivation(p);
   store.failAfter(2);
   p.last.deliver(`${AC}/activation/in`, brokerData());
   equal(p.sessions.length, 1, "no connect with credentials that were not stored");
-  equal(d.phase, "unprovisioned");
+  equal(d.phase, "activate_cloud");
+  assert(!p.sessions[0]?.closed, "the discovery session stays open to ask again");
   store.heal();
   equal(new CredentialStore(store).load().record, null);
+  p.timers.advance(1000);
+  p.last.deliver(`${AC}/activation/in`, brokerData());
+  equal(p.sessions.length, 2, "stored, then used");
+  assert(new CredentialStore(store).load().record !== null);
 });
 
 test("the activation window closes the attempt and rolls back what it stored", () => {

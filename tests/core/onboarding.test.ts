@@ -49,7 +49,7 @@ test("local WPS flow: mDNS → init session → GET_CREDENTIALS → persist → 
     wifi: { ssid: "HomeNet", password: "home-pass-123" },
   });
   const kinds = r.kinds();
-  assert(kinds.indexOf("mqtt_close") < kinds.indexOf("store_commit"), "init session closed first");
+  assert(kinds.indexOf("store_commit") < kinds.indexOf("mqtt_close"), "init session closed only once the record is stored");
   assert(kinds.indexOf("store_commit") < kinds.indexOf("mqtt_connect"), "persisted before use");
   const op = r.find("mqtt_connect");
   deepEqual(op?.options, {
@@ -515,12 +515,14 @@ test("factory reset erases user data and restarts", () => {
   equal(k[k.length - 1], "restart");
 });
 
-test("a failed commit during onboarding ends the attempt", () => {
+test("a failed commit during onboarding keeps the attempt: back to the activation session, asked again (store-failure.test.ts)", () => {
   const r = activationRig("cloud");
+  const before = r.state;
   r.message(`${AC}/activation/in`, brokerData());
-  r.send({ type: "store_failed", error: "nvs full" });
-  equal(r.state.phase, "unprovisioned");
-  equal(r.state.reason, "storage_failed");
+  r.send({ type: "store_failed", error: "nvs full", purpose: "credentials", before });
+  equal(r.state.phase, "activate_cloud");
+  equal(r.state.onboarding, true);
+  equal(r.find("timer_set")?.name, "retry");
 });
 
 test("no log line carries a secret value", () => {
