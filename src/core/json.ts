@@ -6,6 +6,11 @@ import { fail, type Result } from "./result";
 import { parseTimestamp } from "./timestamp";
 
 export const MAX_PAYLOAD_BYTES = 4096;
+/**
+ * Deepest array/object nesting accepted. XS parses JSON recursively on the C stack: 2,000 levels fit
+ * in 4 KiB and would overflow an ESP32 task stack; no MQTT2GO message nests deeper than 4.
+ */
+export const MAX_JSON_DEPTH = 16;
 
 export type DecodeReason =
   | "oversized" | "malformed_json" | "not_object" | "missing_field" | "wrong_type"
@@ -52,11 +57,27 @@ export function has(obj: JsonObject, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key);
 }
 
-/** Size check first (the text may be huge), then JSON, then "is it an object". */
+/** True when `[`/`{` outside strings nest deeper than `max` (a linear scan, no recursion). */
+export function nestedDeeper(text: string, max: number): boolean {
+  let depth = 0, inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > max) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Size check first (the text may be huge), then nesting depth, then JSON, then "is it an object". */
 export function parseJson(text: unknown): Decoded<unknown> {
   if (typeof text !== "string") return reject("malformed_json", "payload is not text");
   if (text.length > MAX_PAYLOAD_BYTES || (text.length * 3 > MAX_PAYLOAD_BYTES && utf8Length(text, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES))
     return reject("oversized", `payload over ${MAX_PAYLOAD_BYTES} bytes`);
+  if (nestedDeeper(text, MAX_JSON_DEPTH)) return reject("malformed_json", `nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
