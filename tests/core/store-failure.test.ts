@@ -27,7 +27,7 @@ function world(p: FakePlatform, flow: Flow): void {
       const reply = topic === `${AC}/activation/out` ? [`${AC}/activation/in`, flow === "cloud" ? brokerData() : creds()]
         : topic === `${AC}/wifi/out` ? [`${AC}/wifi/in`, wifiCreds()]
           : topic === `${DID}/home/out` ? [`${DID}/home/in`, homePrefix()] : undefined;
-      if (reply) p.timers.set(5, () => { if (!s.closed) s.deliver(reply[0] as string, reply[1] as string); });
+      if (reply) p.timers.set(5, () => { if (!s.closed) s.deliver(reply[0], reply[1]); });
     };
     p.timers.set(1, () => { if (!s.closed) handlers.onConnected(); });
     return s;
@@ -103,7 +103,7 @@ test("store failure: commit retries back off (1 s doubling) while the window is 
     for (const l of p.lines.slice(before)) if (l.event === "record.failed") failedAt.push(l.fields.retry_ms as number);
   }
   assert(failedAt.length >= 5, `${failedAt.length} commit attempts`);
-  for (let i = 0; i < 5; i++) assert((failedAt[i] as number) <= Math.min(60_000, 1000 * 2 ** i), `retry ${i} after ${failedAt[i]} ms`);
+  for (let i = 0; i < 5; i++) assert((failedAt[i]) <= Math.min(60_000, 1000 * 2 ** i), `retry ${i} after ${failedAt[i]} ms`);
   assert(failedAt.some((ms, i) => i > 2 && ms > 1000), "the delay grows");
   equal(d.phase, "activate_cloud", "still asking inside the window");
   store.heal();
