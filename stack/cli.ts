@@ -1,5 +1,5 @@
 // The development stack on its own, with readable logs (one line per event, no secrets).
-//   npm run stack -- [--local] [--ttl S] [--ephemeral] [--mdns-port N] [--certs DIR] [--add ID [--name N]] [--log text|json]
+//   npm run stack -- [--broker aedes|mosquitto] [--local] [--ttl S] [--ephemeral] [--mdns-port N] [--certs DIR] [--add ID [--name N]] [--log text|json]
 
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -10,6 +10,8 @@ import { jsonLineLog, lineLog } from "./log";
 
 const HELP = `mqtt2go stack — the MQTT2GO development stack on 127.0.0.1
 
+  --broker B         aedes (embedded, default) or mosquitto (the Debian package) for the cloud and
+                     discovery brokers; controllers log in on mosquitto's second listener
   --local            also run the local gateway (SH-GW), advertised over mDNS on loopback
   --ttl S            activation window in seconds (default 900)
   --ephemeral        ephemeral ports instead of the fixed ones below
@@ -27,7 +29,7 @@ const { values: a } = parseArgs({
   options: {
     local: { type: "boolean", default: false }, ttl: { type: "string" }, ephemeral: { type: "boolean", default: false },
     "mdns-port": { type: "string" }, certs: { type: "string" }, add: { type: "string" }, name: { type: "string" },
-    log: { type: "string", default: "text" }, help: { type: "boolean", short: "h" },
+    broker: { type: "string", default: "aedes" }, log: { type: "string", default: "text" }, help: { type: "boolean", short: "h" },
   },
 });
 
@@ -43,12 +45,14 @@ const whole = (name: string, v: string | undefined): number | undefined => {
   if (!Number.isInteger(n) || n < 0) fail(`--${name} wants a whole number, got "${v}"`);
   return n;
 };
+if (a.broker !== "aedes" && a.broker !== "mosquitto") fail(`--broker is aedes or mosquitto, got "${a.broker}"`);
 if (a.log !== "text" && a.log !== "json") fail(`--log is text or json, got "${a.log}"`);
 
 const log = a.log === "json" ? jsonLineLog() : lineLog();
 const ttl = whole("ttl", a.ttl);
 const certsDir = a.certs ?? DEV_CERTS_DIR;
 const stack = await startStack({
+  broker: a.broker,
   local: a.local,
   ttlMs: ttl === undefined ? undefined : ttl * 1000,
   mdnsPort: whole("mdns-port", a["mdns-port"]),
@@ -61,6 +65,8 @@ log("stack", "ready", {
   discovery_https: stack.discovery.activateUrl,
   discovery_mqtt: `${stack.host}:${stack.discovery.mqttPort}`,
   cloud: `${stack.host}:${stack.cloud.port}`,
+  controllers: `${stack.host}:${stack.cloud.controllerPort}`,
+  broker: a.broker,
   gateway: stack.gateway ? `${stack.host}:${stack.gateway.port}` : "off",
   mdns_port: stack.gateway?.mdnsPort,
   ca: relative(process.cwd(), `${certsDir}/ca/ca.pem`),

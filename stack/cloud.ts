@@ -7,7 +7,7 @@ import type { ControllerAccount, DeviceAccount, FactoryRegistry } from "./accoun
 import type { ServerTls } from "./broker";
 import type { Ca } from "./certs";
 import type { ActivationEntry } from "./discovery";
-import { startHomeBroker, type HomeBroker } from "./home-service";
+import { startHomeBroker, type BrokerBackend, type HomeBroker } from "./home-service";
 import type { StackLog } from "./log";
 
 export interface DiscoveryClient {
@@ -26,6 +26,7 @@ export interface CloudOptions {
   registry: FactoryRegistry;
   controllers: readonly ControllerAccount[];
   discovery: DiscoveryClient;
+  backend?: BrokerBackend;
   /** `broker_ip` given to devices; default `<host>:<port>`. */
   brokerIp?: string;
   log: StackLog;
@@ -56,6 +57,7 @@ export async function startCloud(o: CloudOptions): Promise<HomeBroker> {
   let brokerIp = o.brokerIp;
   const home = await startHomeBroker({
     name: "cloud",
+    backend: o.backend,
     host: o.host,
     port: o.port ?? 0,
     tls: o.tls,

@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isActivationCode, isId } from "../src/core/ids";
+import { mask } from "../src/core/mask";
 import { isCredential } from "../src/core/message-fields";
 import {
   decodeActivationRequest, encodeBrokerData, encodeBrokerError, isPemCertificate, parseBrokerAddress, type BrokerError,
@@ -13,8 +14,9 @@ import { activationIn, activationOut } from "../src/core/topics";
 import { authenticateInit, sameSecret, type StackGrant } from "./accounts";
 import { TLS_CIPHERS, startBroker, type MqttBroker, type ServerTls } from "./broker";
 import { commonName } from "./certs";
-import { unixSeconds } from "./home-service";
+import { unixSeconds, type BrokerBackend } from "./home-service";
 import type { StackLog } from "./log";
+import { startMosquitto } from "./mosquitto";
 
 export const ACTIVATION_TTL_MS = 15 * 60_000;
 export const ACTIVATE_PATH = "/activate_device";
@@ -38,6 +40,10 @@ export interface DiscoveryOptions {
   /** Bearer token the cloud must present. */
   token: string;
   ttlMs?: number;
+  /** Default aedes. On mosquitto the init session is confined by its user name (the activation code) and
+   * needs a certificate from the CA, but the broker cannot show the service which device (client id,
+   * certificate) asked: the entry goes to whoever holds the code and a factory certificate. */
+  backend?: BrokerBackend;
   /** Monotonic milliseconds (injectable for tests). */
   now?: () => number;
   log: StackLog;
@@ -106,11 +112,11 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     for (const [ac, p] of pending) if (p.expiresAt <= t) { pending.delete(ac); expired.add(ac); log("entry_expired", { device: p.entry.device_id }); }
   }
 
-  /** The reply to GET_BROKER_DATA: the entry once, then never again. */
-  function take(ac: string, deviceId: string): ActivationEntry | BrokerError {
+  /** The reply to GET_BROKER_DATA: the entry once, then never again. `deviceId` undefined: not known (mosquitto). */
+  function take(ac: string, deviceId: string | undefined): ActivationEntry | BrokerError {
     sweep();
     const p = pending.get(ac);
-    if (p && p.entry.device_id === deviceId) {
+    if (p && (deviceId === undefined || p.entry.device_id === deviceId)) {
       pending.delete(ac);
       return p.entry;
     }
@@ -154,26 +160,42 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
   });
   const httpPort = (http.address() as AddressInfo).port;
 
-  const broker: MqttBroker = await startBroker<StackGrant>({
-    name: "disc-mqtt",
-    host: o.host,
-    port: o.mqttPort ?? 0,
-    tls: o.tls,
-    requireClientCert: true,
-    log: o.log,
-    authenticate: (c) => authenticateInit(c, (ac) => ({ subscribe: [activationIn(ac)], publish: [activationOut(ac)] })),
-    onPublish: (topic, payload, grant) => {
-      if (grant.role !== "init" || topic !== activationOut(grant.activationCode)) return;
-      const req = decodeActivationRequest(payload);
-      if (!req.ok || req.value !== "GET_BROKER_DATA") { log("request_ignored", { device: grant.deviceId, reason: req.ok ? req.value : req.error.detail }); return; }
-      const r = take(grant.activationCode, grant.deviceId);
-      const reply = typeof r === "string"
-        ? encodeBrokerError(unixSeconds(), r)
-        : encodeBrokerData(unixSeconds(), { broker: r.broker_ip, cert: r.device_certificate, user: r.user, password: r.password });
-      log(typeof r === "string" ? "broker_data_error" : "broker_data_delivered", { device: grant.deviceId, error: typeof r === "string" ? r : undefined });
-      broker.publish(activationIn(grant.activationCode), reply).catch((err: Error) => log("publish_failed", { reason: err.message }));
-    },
-  });
+  /** An init session's request on `<AC>/activation/out`. */
+  function onRequest(ac: string, deviceId: string | undefined, payload: string): void {
+    const who = deviceId ?? `code ${mask(ac)}`;
+    const req = decodeActivationRequest(payload);
+    if (!req.ok || req.value !== "GET_BROKER_DATA") { log("request_ignored", { device: who, reason: req.ok ? req.value : req.error.detail }); return; }
+    const r = take(ac, deviceId);
+    const reply = typeof r === "string"
+      ? encodeBrokerError(unixSeconds(), r)
+      : encodeBrokerData(unixSeconds(), { broker: r.broker_ip, cert: r.device_certificate, user: r.user, password: r.password });
+    log(typeof r === "string" ? "broker_data_error" : "broker_data_delivered", { device: typeof r === "string" ? who : r.device_id, error: typeof r === "string" ? r : undefined });
+    broker.publish(activationIn(ac), reply).catch((err: Error) => log("publish_failed", { reason: err.message }));
+  }
+
+  const broker: MqttBroker = o.backend === "mosquitto"
+    ? await startMosquitto({
+      name: "disc-mqtt", host: o.host, port: o.mqttPort ?? 0, tls: o.tls, deviceLogin: "any-username", log: o.log,
+      patterns: [{ access: "read", topic: activationIn("%u") }, { access: "write", topic: activationOut("%u") }],
+      serviceTopics: [activationOut("+")],
+      onMessage: (topic, payload) => {
+        const ac = topic.split("/")[0];
+        if (isActivationCode(ac) && topic === activationOut(ac)) onRequest(ac, undefined, payload);
+      },
+    })
+    : await startBroker<StackGrant>({
+      name: "disc-mqtt",
+      host: o.host,
+      port: o.mqttPort ?? 0,
+      tls: o.tls,
+      requireClientCert: true,
+      log: o.log,
+      authenticate: (c) => authenticateInit(c, (ac) => ({ subscribe: [activationIn(ac)], publish: [activationOut(ac)] })),
+      onPublish: (topic, payload, grant) => {
+        if (grant.role !== "init" || topic !== activationOut(grant.activationCode)) return;
+        onRequest(grant.activationCode, grant.deviceId, payload);
+      },
+    });
   log("listening", { host: o.host, https_port: httpPort, mqtt_port: broker.port, ttl_s: Math.round(ttlMs / 1000) });
 
   return {

@@ -14,6 +14,10 @@ import {
 import { startBroker, type ConnectInfo, type MqttBroker, type ServerTls } from "./broker";
 import type { Ca } from "./certs";
 import { maskTopic, type StackLog } from "./log";
+import { startMosquitto, type Mosquitto, type MosquittoUser } from "./mosquitto";
+
+/** The MQTT broker a stack broker runs on: embedded aedes (default) or the mosquitto binary. */
+export type BrokerBackend = "aedes" | "mosquitto";
 
 export const SETUP_SUCCESS = "success";
 export const SETUP_UNKNOWN_DEVICE = "unknown_device";
@@ -33,6 +37,8 @@ export interface HomeBrokerOptions {
   provision(account: DeviceAccount): Promise<void>;
   /** The device got its home prefix: its onboarding is over. */
   onPrefixDelivered?(account: DeviceAccount): void;
+  /** Default aedes; mosquitto serves only controllers and device accounts (no `authenticateOther`). */
+  backend?: BrokerBackend;
   /** A login that is neither a controller nor a device account (the gateway's init sessions). */
   authenticateOther?(c: ConnectInfo): StackGrant | { refused: string };
   /** A publish of such a session (it already passed the ACL). */
@@ -42,8 +48,20 @@ export interface HomeBrokerOptions {
 
 export interface HomeBroker {
   broker: MqttBroker;
+  /** Where controllers log in (mosquitto: its service listener; aedes: the broker's port). */
+  controllerPort: number;
   accounts: Accounts;
   close(): Promise<void>;
+}
+
+function mosquittoDevice(a: DeviceAccount): MosquittoUser {
+  return {
+    password: a.password,
+    rules: [
+      { access: "write", topic: homeOut(a.deviceId) }, { access: "read", topic: homeIn(a.deviceId) },
+      { access: "readwrite", topic: `${a.home}/${a.gateway}/${a.deviceId}/#` },
+    ],
+  };
 }
 
 export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker> {
@@ -65,9 +83,11 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     const account = accounts.create(identity, c.home, c.gateway);
     log("account_created", { device: account.deviceId, user: account.user, home: account.home, gateway: account.gateway });
     try {
+      await mosquitto?.setUsers(new Map([[account.user, mosquittoDevice(account)]]));
       await o.provision(account);
     } catch (err) {
       accounts.remove(account.deviceId);
+      void mosquitto?.removeUsers([account.user]).catch(() => {});
       log("provision_failed", { device: account.deviceId, reason: (err as Error).message });
       answer(SETUP_ACTIVATION_FAILED);
     }
@@ -115,28 +135,74 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     } else if (topic === entityOut(prefix, "remove") && decodeRemoveConfirmation(payload).ok) {
       // The device erased its credentials; so do we (a re-onboarding starts with a new add request).
       accounts.remove(account.deviceId);
+      void mosquitto?.removeUsers([account.user]).catch((err: Error) => log("account_remove_failed", { reason: err.message }));
       log("device_removed", { device: account.deviceId });
     }
   }
 
-  const broker: MqttBroker = await startBroker<StackGrant>({
-    name: o.name,
-    host: o.host,
-    port: o.port,
-    tls: o.tls,
-    requireClientCert: false,
-    log: o.log,
-    authenticate: (c) => authenticateAccount(c, accounts, o.controllers) ?? o.authenticateOther?.(c) ?? { refused: "unknown user" },
-    onPublish: (topic, payload, grant) => {
-      if (grant.role === "controller") fromController(grant, topic, payload);
-      else if (grant.role === "device") fromDevice(grant.account, topic, payload);
-      else o.onOtherPublish?.(topic, payload, grant);
-    },
-    // QoS 0 and clean sessions: a rename sent while the device was reconnecting (it does so right
-    // after its home prefix) would be lost, so the latest one is sent again whenever it resubscribes.
-    onSubscribe: (filter, grant) => {
-      if (grant.role === "device" && filter === homeIn(grant.account.deviceId) && grant.account.prefixDelivered) relayRename(grant.account);
-    },
-  });
-  return { broker, accounts, close: () => broker.close() };
+  let mosquitto: Mosquitto | undefined;
+  let broker: MqttBroker;
+  if (o.backend === "mosquitto") {
+    if (o.authenticateOther) throw new Error(`${o.name}: the mosquitto backend has no init sessions (use aedes for the gateway)`);
+    mosquitto = await startMosquitto({
+      name: o.name, host: o.host, port: o.port, tls: o.tls, deviceLogin: "password", log: o.log,
+      serviceTopics: [
+        "+/home/out",
+        ...o.controllers.flatMap((c) => [controllerAddOut(c.home, c.gateway), `${c.home}/${c.gateway}/+/remove/out`, `${c.home}/${c.gateway}/+/status/out`]),
+      ],
+      onMessage: (topic, payload) => fromMosquitto(topic, payload),
+    });
+    await mosquitto.setServiceUsers(new Map(o.controllers.map((c): [string, MosquittoUser] => [c.user, { password: c.password, rules: [{ access: "readwrite", topic: `${c.home}/${c.gateway}/#` }] }])));
+    broker = mosquitto;
+  } else {
+    broker = await startAedes();
+  }
+
+  /**
+   * Who published, from the topic alone: mosquitto's ACLs let only device D publish `D/home/out`
+   * and `<H>/<G>/D/...`, and only the controller of (H, G) publish `<H>/<G>/add_device/out`.
+   */
+  function fromMosquitto(topic: string, payload: string): void {
+    const l = topic.split("/");
+    if (l.length === 3 && l[1] === "home" && l[2] === "out") {
+      const account = accounts.get(l[0]);
+      if (account) fromDevice(account, topic, payload);
+      return;
+    }
+    if (l.length === 4 && l[2] === "add_device" && l[3] === "out") {
+      const c = o.controllers.find((a) => a.home === l[0] && a.gateway === l[1]);
+      if (c) fromController({ role: "controller", account: c, who: `controller ${c.home}/${c.gateway}`, publish: [], subscribe: [] }, topic, payload);
+      return;
+    }
+    if (l.length !== 5 || l[4] !== "out") return;
+    const account = accounts.get(l[2]);
+    if (!account || account.home !== l[0] || account.gateway !== l[1]) return;
+    // The device publishes its status after it subscribed to its home topic: the point where
+    // aedes's subscribe hook re-sends the latest rename.
+    if (l[3] === "status") { if (account.prefixDelivered && payload.includes('"online"')) relayRename(account); return; }
+    fromDevice(account, topic, payload);
+  }
+
+  function startAedes(): Promise<MqttBroker> {
+    return startBroker<StackGrant>({
+      name: o.name,
+      host: o.host,
+      port: o.port,
+      tls: o.tls,
+      requireClientCert: false,
+      log: o.log,
+      authenticate: (c) => authenticateAccount(c, accounts, o.controllers) ?? o.authenticateOther?.(c) ?? { refused: "unknown user" },
+      onPublish: (topic, payload, grant) => {
+        if (grant.role === "controller") fromController(grant, topic, payload);
+        else if (grant.role === "device") fromDevice(grant.account, topic, payload);
+        else o.onOtherPublish?.(topic, payload, grant);
+      },
+      // QoS 0 and clean sessions: a rename sent while the device was reconnecting (it does so right
+      // after its home prefix) would be lost, so the latest one is sent again whenever it resubscribes.
+      onSubscribe: (filter, grant) => {
+        if (grant.role === "device" && filter === homeIn(grant.account.deviceId) && grant.account.prefixDelivered) relayRename(grant.account);
+      },
+    });
+  }
+  return { broker, controllerPort: mosquitto ? mosquitto.servicePort : broker.port, accounts, close: () => broker.close() };
 }

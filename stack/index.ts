@@ -9,7 +9,7 @@ import { startCloud } from "./cloud";
 import { Controller } from "./controller";
 import { ACTIVATION_TTL_MS, startDiscovery } from "./discovery";
 import { startGateway, type Gateway } from "./gateway";
-import type { HomeBroker } from "./home-service";
+import type { BrokerBackend, HomeBroker } from "./home-service";
 import { silentLog, type StackLog } from "./log";
 import { MDNS_PORT } from "./mdns";
 import { SimRadio, type RadioOptions } from "./radio";
@@ -24,6 +24,8 @@ export interface StackOptions {
   /** A certs folder as `gen-certs` writes it (default certs/dev). */
   certsDir?: string;
   log?: StackLog;
+  /** The cloud and discovery brokers: embedded aedes (default) or mosquitto (the gateway stays aedes). */
+  broker?: BrokerBackend;
   /** Fixed ports (default: ephemeral). */
   ports?: { discoveryHttps?: number; discoveryMqtt?: number; cloud?: number; gateway?: number };
   /** The home and gateway ids the controllers use. */
@@ -36,6 +38,8 @@ export interface StackOptions {
 export interface Endpoint { host: string; port: number }
 
 export interface HomeEndpoint extends Endpoint {
+  /** Where controllers log in (the same port on aedes; mosquitto's service listener). */
+  controllerPort: number;
   home: string;
   gateway: string;
   /** Device accounts on this broker (created by the controller's add request). */
@@ -87,10 +91,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
-    const discovery = await startDiscovery({ host, httpPort: options.ports?.discoveryHttps, mqttPort: options.ports?.discoveryMqtt, tls, token, ttlMs, log });
+    const discovery = await startDiscovery({ backend: options.broker, host, httpPort: options.ports?.discoveryHttps, mqttPort: options.ports?.discoveryMqtt, tls, token, ttlMs, log });
     closers.push(() => discovery.close());
     const cloud: HomeBroker = await startCloud({
-      host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount],
+      backend: options.broker, host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount],
       discovery: { url: discovery.activateUrl, token, caPem: certs.ca.certPem }, log,
     });
     closers.push(() => cloud.close());
@@ -110,9 +114,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ca: certs.ca,
       registry,
       discovery: { host, httpsPort: discovery.httpPort, mqttPort: discovery.mqttPort, activateUrl: discovery.activateUrl, token },
-      cloud: { host, port: cloud.broker.port, home: cloudAccount.home, gateway: cloudAccount.gateway, accounts: cloud.accounts },
+      cloud: { host, port: cloud.broker.port, controllerPort: cloud.controllerPort, home: cloudAccount.home, gateway: cloudAccount.gateway, accounts: cloud.accounts },
       gateway: gw && {
-        host, port: gw.broker.port, home: localAccount.home, gateway: localAccount.gateway, accounts: gw.accounts,
+        host, port: gw.broker.port, controllerPort: gw.controllerPort, home: localAccount.home, gateway: localAccount.gateway, accounts: gw.accounts,
         mdnsPort: gw.mdns.port, pendingCount: () => gw.pendingCount(),
       },
       radio,
@@ -121,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (target === "gateway" && !gw) throw new Error("the stack runs without a local gateway (start it with local: true)");
         const account = target === "gateway" ? localAccount : cloudAccount;
         const c = await Controller.connect({
-          host, port: target === "gateway" ? gw!.broker.port : cloud.broker.port, caPem: certs.ca.certPem,
+          host, port: target === "gateway" ? gw!.controllerPort : cloud.controllerPort, caPem: certs.ca.certPem,
           user: account.user, password: account.password, home: account.home, gateway: account.gateway, log,
         });
         controllers.add(c);

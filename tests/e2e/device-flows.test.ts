@@ -3,14 +3,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { CredentialStore } from "../../src/core/record";
 import { fileStore } from "../../hosts/node/ports/store";
+import { brokerBackends } from "./stack-helpers";
 import { inWorld, sleep, world, type World } from "./world";
 
 const req = (w: World) => ({ activationCode: w.unit.identity.activationCode, deviceId: w.unit.identity.deviceId, deviceType: w.unit.identity.deviceType });
 const stored = (w: World) => new CredentialStore(fileStore(w.stateDir)).load().record;
 
-describe("cloud flow", () => {
+for (const broker of brokerBackends()) describe(`cloud flow (${broker})`, () => {
   let w: World;
-  before(async () => { w = await world(); });
+  before(async () => { w = await world({ broker }); });
   after(async () => { await w.close(); });
 
   test("onboards through the discovery server, takes its rename, confirms commands, answers about", async () => {

@@ -5,7 +5,16 @@ import { createSocket } from "node:dgram";
 import type { IClientOptions, MqttClient } from "mqtt";
 import type { FactoryIdentity } from "../../stack/certs";
 import { connectMqtt } from "../../stack/mqtt-connect";
+import type { BrokerBackend } from "../../stack/home-service";
 import { formatLine, type LogFields, type StackLog } from "../../stack/log";
+import { mosquittoAvailable } from "../../stack/mosquitto";
+
+/** aedes, and mosquitto where its binary is installed (`.ci/run` installs it). */
+export function brokerBackends(): BrokerBackend[] {
+  if (mosquittoAvailable()) return ["aedes", "mosquitto"];
+  console.log("# mosquitto not installed here: the mosquitto backend's tests are skipped (apt-get install mosquitto)");
+  return ["aedes"];
+}
 
 export interface DeviceConnect {
   port: number;

@@ -1,0 +1,271 @@
+// Eclipse Mosquitto (the Debian package) as one of the stack's brokers, instead of embedded aedes.
+// Two TLS listeners: the device listener (client certificates from the CA; per-device accounts in
+// a password file and per-user ACL rules, or, for init sessions, ACL patterns on the username)
+// and the service listener (no client certificate; the stack's own service client and the
+// controllers, by password). The stack's service logic is an ordinary MQTT client there.
+// Account changes are written to the files and loaded with SIGHUP, coalesced, and awaited.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { MqttClient } from "mqtt";
+import { randomSecret } from "./accounts";
+import type { MqttBroker, ServerTls } from "./broker";
+import type { StackLog } from "./log";
+import { connectMqtt } from "./mqtt-connect";
+
+export const MOSQUITTO_BIN = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
+
+/** True when the mosquitto binary runs here (tests skip the mosquitto backend otherwise). */
+export function mosquittoAvailable(): boolean {
+  const r = spawnSync(MOSQUITTO_BIN, ["-h"], { encoding: "utf8" });
+  return !r.error && /mosquitto version 2\./.test((r.stdout ?? "") + (r.stderr ?? ""));
+}
+
+/** TLS 1.2 suites of broker.ts's list in OpenSSL's spelling (TLS 1.3 keeps OpenSSL's defaults). */
+const TLS12_CIPHERS = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES128-SHA:AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA256:AES128-SHA";
+
+export type Access = "read" | "write" | "readwrite";
+export interface AclRule { access: Access; topic: string }
+
+export interface MosquittoUser { password: string; rules: readonly AclRule[] }
+
+export interface MosquittoOptions {
+  name: string;
+  host: string;
+  /** Device listener port (0: a free one). */
+  port: number;
+  tls: ServerTls;
+  /**
+   * Device listener login: `password` (password file + per-user ACL rules) or `any-username`
+   * (init sessions: any user name, no password, confined by `patterns` with `%u`/`%c`).
+   */
+  deviceLogin: "password" | "any-username";
+  /** ACL patterns on the device listener, for every user (`%u` user name, `%c` client id). */
+  patterns?: readonly AclRule[];
+  /** Filters the stack's service client subscribes; every message reaches `onMessage`. */
+  serviceTopics: readonly string[];
+  onMessage(topic: string, payload: string): void;
+  log: StackLog;
+}
+
+export interface Mosquitto extends MqttBroker {
+  /** The service listener (controllers log in here with their password). */
+  servicePort: number;
+  /** Add or replace device-listener users; resolves once mosquitto has loaded them. */
+  setUsers(users: ReadonlyMap<string, MosquittoUser>): Promise<void>;
+  removeUsers(names: readonly string[]): Promise<void>;
+  /** Service-listener users (controllers), besides the stack's own service client. */
+  setServiceUsers(users: ReadonlyMap<string, MosquittoUser>): Promise<void>;
+  /** Stop the broker process and start it again (every session drops; accounts stay). */
+  restart(opts?: { downMs?: number }): Promise<void>;
+  pid(): number | undefined;
+}
+
+/** A mosquitto password-file line: `$6$` (salted SHA-512), cheap to check at every connect and reload. */
+export function passwordLine(user: string, password: string): string {
+  const salt = randomBytes(12);
+  const hash = createHash("sha512").update(password).update(salt).digest();
+  return `${user}:$6$${salt.toString("base64")}$${hash.toString("base64")}`;
+}
+
+function aclUserBlock(user: string, rules: readonly AclRule[]): string {
+  return `user ${user}\n${rules.map((r) => `topic ${r.access} ${r.topic}\n`).join("")}`;
+}
+
+const SAFE_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+const SAFE_TOPIC = /^[^\s\0]{1,300}$/;
+
+function checkUser(name: string, u: MosquittoUser): void {
+  if (!SAFE_NAME.test(name)) throw new Error(`mosquitto user name ${JSON.stringify(name)} is not allowed`);
+  for (const r of u.rules) if (!SAFE_TOPIC.test(r.topic)) throw new Error("ACL topic not allowed");
+}
+
+export async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
+  const log = (event: string, fields?: Record<string, string | number | boolean | undefined>): void => o.log(o.name, event, fields);
+  const dir = mkdtempSync(join(tmpdir(), `mqtt2go-${o.name}-`));
+  const file = (n: string): string => join(dir, n);
+  writeFileSync(file("server-chain.pem"), o.tls.chainPem);
+  writeFileSync(file("server.key.pem"), o.tls.keyPem, { mode: 0o600 });
+  writeFileSync(file("ca.pem"), o.tls.caPem);
+  const port = o.port || await freePort(o.host);
+  const servicePort = await freePort(o.host);
+  const serviceUser = "stack-service";
+  const servicePassword = randomSecret();
+  const devices = new Map<string, MosquittoUser>();
+  const services = new Map<string, MosquittoUser>();
+
+  const tlsLines = (requireCert: boolean): string => [
+    `certfile ${file("server-chain.pem")}`, `keyfile ${file("server.key.pem")}`, `cafile ${file("ca.pem")}`,
+    `require_certificate ${requireCert}`, `ciphers ${TLS12_CIPHERS}`,
+  ].join("\n");
+  writeFileSync(file("mosquitto.conf"), [
+    "per_listener_settings true", "persistence false", "log_dest stderr", "log_type error", "log_type warning", "log_type notice", "log_type information",
+    // Started by root (CI) it would switch to the `mosquitto` user, who cannot read this private folder.
+    ...(process.getuid?.() === 0 ? ["user root"] : []),
+    "log_timestamp false", "set_tcp_nodelay true", "max_keepalive 65535", "connection_messages false",
+    `listener ${port} ${o.host}`, tlsLines(true),
+    o.deviceLogin === "password" ? `allow_anonymous false\npassword_file ${file("devices.pw")}` : "allow_anonymous true",
+    `acl_file ${file("devices.acl")}`,
+    `listener ${servicePort} ${o.host}`, tlsLines(false),
+    "allow_anonymous false", `password_file ${file("service.pw")}`, `acl_file ${file("service.acl")}`,
+    "",
+  ].join("\n"));
+
+  function writeFiles(): void {
+    const patterns = (o.patterns ?? []).map((r) => `pattern ${r.access} ${r.topic}\n`).join("");
+    writeFileSync(file("devices.acl"), patterns + [...devices].map(([n, u]) => aclUserBlock(n, u.rules)).join(""));
+    writeFileSync(file("devices.pw"), [...devices].map(([n, u]) => passwordLine(n, u.password) + "\n").join(""), { mode: 0o600 });
+    const all = new Map<string, MosquittoUser>([[serviceUser, { password: servicePassword, rules: [{ access: "readwrite", topic: "#" }] }], ...services]);
+    writeFileSync(file("service.acl"), [...all].map(([n, u]) => aclUserBlock(n, u.rules)).join(""));
+    writeFileSync(file("service.pw"), [...all].map(([n, u]) => passwordLine(n, u.password) + "\n").join(""), { mode: 0o600 });
+  }
+  writeFiles();
+
+  let child: ChildProcess | undefined;
+  let stderrTail = "";
+  let listening = new Set<number>();
+  let onListening: (() => void) | undefined;
+  const reloadWaiters: (() => void)[] = [];
+  const killOnExit = (): void => { child?.kill("SIGKILL"); };
+  process.once("exit", killOnExit);
+
+  async function spawnBroker(): Promise<void> {
+    const c = spawn(MOSQUITTO_BIN, ["-c", file("mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+    child = c;
+    c.stderr.setEncoding("utf8");
+    c.stderr.on("data", (d: string) => {
+      stderrTail = (stderrTail + d).slice(-4000);
+      for (const line of d.split("\n")) {
+        const open = /Opening ipv[46] listen socket on port (\d+)/.exec(line);
+        if (open) { listening.add(Number(open[1])); onListening?.(); }
+        else if (line.includes("Reloading config")) reloadWaiters.splice(0).forEach((w) => w());
+        else if (/error|warning/i.test(line) && !/should not be run as root/.test(line)) log("mosquitto", { line: line.trim().slice(0, 200) });
+      }
+    });
+    listening = new Set();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => fail("did not open its listeners within 10 s"), 10_000);
+      const fail = (why: string): void => { clearTimeout(timer); onListening = undefined; reject(new Error(`mosquitto ${why}: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}`)); };
+      c.once("exit", () => fail("exited"));
+      onListening = () => { if (listening.has(port) && listening.has(servicePort)) { clearTimeout(timer); onListening = undefined; resolve(); } };
+    });
+    c.on("exit", (code, signal) => { if (child === c) { child = undefined; log("exited", { code: code ?? undefined, signal: signal ?? undefined }); } });
+  }
+
+  let service: MqttClient | undefined;
+  async function connectService(): Promise<void> {
+    const client = await connectMqtt({
+      host: o.host, port: servicePort, protocol: "mqtts", ca: o.tls.caPem, rejectUnauthorized: true, servername: "localhost",
+      username: serviceUser, password: servicePassword, clientId: `${o.name}-service-${randomSecret(4)}`, protocolVersion: 4, clean: true,
+    });
+    client.on("message", (topic, payload) => o.onMessage(topic, payload.toString("utf8")));
+    client.on("error", (err) => log("service_error", { reason: err.message }));
+    if (o.serviceTopics.length) await client.subscribeAsync([...o.serviceTopics], { qos: 0 });
+    service = client;
+  }
+
+  /** Writes the files and waits until mosquitto has reloaded them: a round trip after its "Reloading" line. */
+  let reloading: Promise<void> | undefined;
+  let again = false;
+  async function reload(): Promise<void> {
+    if (reloading) { again = true; return reloading; }
+    reloading = (async () => {
+      do {
+        again = false;
+        writeFiles();
+        const c = child;
+        if (!c) return;
+        const seen = new Promise<void>((resolve) => reloadWaiters.push(resolve));
+        c.kill("SIGHUP");
+        await Promise.race([seen, new Promise((r) => setTimeout(r, 3000))]);
+        // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
+        // the "Reloading" line is answered after the new files are in force.
+        await pingRoundTrip(service);
+      } while (again);
+    })().finally(() => { reloading = undefined; });
+    return reloading;
+  }
+
+  await spawnBroker();
+  await connectService();
+  log("listening", { host: o.host, port, service_port: servicePort, backend: "mosquitto", client_cert: "required" });
+
+  const broker: Mosquitto = {
+    name: o.name,
+    host: o.host,
+    port,
+    servicePort,
+    publish: async (topic, payload, retain = false) => {
+      if (!service) throw new Error("service client not connected");
+      await service.publishAsync(topic, payload, { qos: 0, retain });
+    },
+    disconnect: () => {
+      // mosquitto drops a session whose account is gone or changed at the next reload (setUsers/removeUsers).
+    },
+    setUsers: async (users) => {
+      for (const [n, u] of users) { checkUser(n, u); devices.set(n, u); }
+      await reload();
+    },
+    removeUsers: async (names) => {
+      for (const n of names) devices.delete(n);
+      await reload();
+    },
+    setServiceUsers: async (users) => {
+      for (const [n, u] of users) { checkUser(n, u); services.set(n, u); }
+      await reload();
+    },
+    restart: async ({ downMs = 0 } = {}) => {
+      await stopChild();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await spawnBroker();
+      await connectService();
+      log("restarted");
+    },
+    pid: () => child?.pid,
+    close: async () => {
+      await stopChild();
+      process.removeListener("exit", killOnExit);
+      rmSync(dir, { recursive: true, force: true });
+      log("closed");
+    },
+  };
+
+  async function stopChild(): Promise<void> {
+    const s = service;
+    service = undefined;
+    if (s) { s.removeAllListeners(); s.on("error", () => {}); s.end(true); }
+    const c = child;
+    if (!c) return;
+    child = undefined;
+    await new Promise<void>((resolve) => {
+      c.once("exit", () => resolve());
+      c.kill("SIGTERM");
+      setTimeout(() => c.kill("SIGKILL"), 3000).unref();
+    });
+  }
+  return broker;
+}
+
+function pingRoundTrip(client: MqttClient | undefined): Promise<void> {
+  if (!client || !client.connected) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A QoS 1 publish to a topic nobody reads: PUBACK comes back after the broker handled all before it.
+    client.publish("stack/reload-barrier", "", { qos: 1 }, () => resolve());
+    setTimeout(resolve, 3000).unref();
+  });
+}
