@@ -201,10 +201,10 @@ export class Device {
         this.command(effect.session, effect.prefix, effect.entity, effect.command);
         return true;
       case "publish_state":
-        this.publishValues(effect.session, effect.prefix, stateReports(this.model));
+        this.publishValues(effect.session, effect.prefix, stateReports(this.model), true);
         return true;
       case "publish_reports":
-        this.publishValues(effect.session, effect.prefix, periodicReports(this.model));
+        this.publishValues(effect.session, effect.prefix, periodicReports(this.model), false);
         return true;
       case "restart":
         this.log.warn("restart");
@@ -240,9 +240,10 @@ export class Device {
     }
   }
 
-  private publishValues(session: number, prefix: Prefix, values: ReturnType<typeof stateReports>): void {
+  /** The state on (re)connect is retained; periodic reports are not (PROTOCOL §8). */
+  private publishValues(session: number, prefix: Prefix, values: ReturnType<typeof stateReports>, retain: boolean): void {
     const s = this.sessions.get(session);
     if (!s) return;
-    for (const v of values) s.publish(entityOut(prefix, v.entity), encodeReport(this.T, v.value, v.unit), true);
+    for (const v of values) s.publish(entityOut(prefix, v.entity), encodeReport(this.T, v.value, v.unit), retain);
   }
 }

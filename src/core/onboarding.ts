@@ -34,6 +34,9 @@ export type Phase =
   | "operational"
   | "removing";
 
+/** Longest wait between requests the discovery server refused as unknown (PROTOCOL §6). */
+export const REFUSED_MAX_MS = 60_000;
+
 export type TimerName = "window" | "retry" | "reconnect" | "stable" | "report" | "restart";
 
 /** Which request an activation session is waiting on. */
@@ -66,6 +69,8 @@ export interface State {
   will: boolean;
   /** Backoff attempt for re-trying a failed commit; reset once operational. */
   commitAttempt: number;
+  /** `unknown_activation_code` answers in this attempt (the re-request backs off from 10 s to 60 s). */
+  refusals: number;
 }
 
 /**
@@ -123,7 +128,7 @@ export function initialState(): State {
   return {
     phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, onboarding: false,
     storedThisAttempt: false, step: "connecting", guest: false, wifi: undefined, local: undefined,
-    pending: undefined, record: undefined, will: false, commitAttempt: 0,
+    pending: undefined, record: undefined, will: false, commitAttempt: 0, refusals: 0,
   };
 }
 
@@ -243,6 +248,7 @@ class Transition {
     this.s.pending = undefined;
     this.s.record = undefined;
     this.s.storedThisAttempt = false;
+    this.s.refusals = 0;
     this.openWindow();
     this.fx({ kind: "indicate", status: "onboarding" });
     this.log("info", "onboarding.start", { device: this.cfg.identity.deviceId, type: this.cfg.identity.deviceType, window_s: Math.round(this.cfg.activationWindowMs / 1000) });
@@ -455,6 +461,14 @@ class Transition {
     const r = decodeBrokerData(payload);
     if (!r.ok) return this.rejected("broker_data", r.error);
     const v = r.value;
+    if (v.kind === "error" && v.error === "unknown_activation_code") {
+      // Often the unit is powered on before its label is scanned: keep asking until the window closes.
+      const ms = Math.min(REFUSED_MAX_MS, jittered(Math.min(REFUSED_MAX_MS, this.cfg.requestIntervalMs * 2 ** this.s.refusals), () => this.ctx.random()));
+      this.s.refusals = Math.min(this.s.refusals + 1, 8);
+      this.log("warn", "reply.refused", { error: v.error, retry_ms: ms });
+      this.fx({ kind: "timer_set", name: "retry", ms });
+      return;
+    }
     if (v.kind === "error") {
       this.log("error", "reply.error", { error: v.error });
       this.closeActivation();

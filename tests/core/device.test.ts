@@ -69,6 +69,7 @@ test("periodic reports are published on the report interval", () => {
   const topics = op.pubs.map((x) => x.topic);
   assert(topics.includes(`${P}/power/out`) && topics.includes(`${P}/energy/out`), topics.join(","));
   for (const pub of op.pubs) equal((JSON.parse(pub.payload) as { type: string }).type, "periodic_report");
+  for (const pub of op.pubs) equal(pub.retain, false, `periodic report on ${pub.topic} is not retained (PROTOCOL §8)`);
 });
 
 test("reboot of a provisioned device: no onboarding traffic, straight to operational with the Last Will", () => {

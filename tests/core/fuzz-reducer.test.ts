@@ -56,7 +56,7 @@ test(`reducer: ${RUNS / 10} random sequences of 40 events never throw, and every
     { weight: 3, arbitrary: fc.constant((s: number): Event => ({ type: "mqtt_connected", session: s })) },
     { weight: 4, arbitrary: fc.tuple(fc.constantFrom(...topics), fc.constantFrom(...payloads)).map(([topic, payload]) => (s: number): Event => ({ type: "mqtt_message", session: s, topic, payload, bytes: payload.length })) },
     fc.constantFrom<Event>({ type: "boot", record: null }, { type: "boot", record: provisionedRecord() }, { type: "boot", record: provisionedRecord({ home: undefined }) },
-      { type: "start" }, { type: "factory_reset" }, { type: "store_failed", error: "flash" },
+      { type: "start" }, { type: "factory_reset" }, { type: "store_failed", error: "flash", purpose: "rename", before: initialState() },
       { type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } }, { type: "wps_done", result: { ok: false, reason: "timeout" } },
       { type: "wifi_done", result: { ok: true } }, { type: "wifi_done", result: { ok: false, reason: "no ap" } },
       { type: "mdns_done", found: null }, { type: "mdns_done", found: { host: "MQTT2GO.local", address: "192.168.1.10", port: 8883 } }).map((e) => (): Event => e),

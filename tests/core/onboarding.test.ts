@@ -182,17 +182,31 @@ test("no broker on the guest network: mDNS is retried, the cloud is not used", (
   assert(r.find("mdns_browse"));
 });
 
-test("error reply unknown_activation_code ends the attempt without retries; nothing stored, nothing to roll back", () => {
+test("error reply unknown_activation_code keeps the attempt: re-requests every 10 s ± jitter backing off to 60 s until the window closes (PROTOCOL §6)", () => {
   const r = activationRig("cloud");
-  r.message(`${AC}/activation/in`, JSON.stringify({ type: "broker_data", timestamp: 1, value: { error: "unknown_activation_code" } }));
+  const refused = JSON.stringify({ type: "broker_data", timestamp: 1, value: { error: "unknown_activation_code" } });
+  const delays: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    r.message(`${AC}/activation/in`, refused);
+    equal(r.state.phase, "activate_cloud", "attempt not ended");
+    equal(r.find("mqtt_close"), undefined, "session kept");
+    equal(r.find("store_erase"), undefined);
+    assert(r.logs().includes("reply.refused"), "each refusal logged");
+    const t = r.find("timer_set");
+    equal(t?.name, "retry");
+    delays.push(t?.ms ?? -1);
+    r.send({ type: "timer", name: "retry" });
+    equal(r.find("mqtt_publish")?.topic, `${AC}/activation/out`, "asked again");
+  }
+  const nominal = [10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000, 60_000];
+  delays.forEach((d, i) => {
+    const n = nominal[i] as number;
+    assert(d >= n * 0.8 && d <= Math.min(60_000, n * 1.2), `refusal ${i}: ${d} ms (nominal ${n})`);
+  });
+  assert(new Set(delays.slice(0, 3)).size === 3 && delays.some((d, i) => i < 3 && d !== nominal[i]), `jittered: ${JSON.stringify(delays)}`);
+  r.send({ type: "timer", name: "window" });
   equal(r.state.phase, "unprovisioned");
-  equal(r.state.reason, "unknown_activation_code");
-  equal(r.find("store_erase"), undefined);
-  assert(r.find("mqtt_close"));
-  assert(r.actions.some((e) => e.kind === "timer_clear" && e.name === "retry"));
-  // a late retry timer does nothing
-  r.send({ type: "timer", name: "retry" });
-  deepEqual(r.kinds(), []);
+  equal(r.state.reason, "activation_expired");
 });
 
 test("error reply activation_expired ends the attempt", () => {
