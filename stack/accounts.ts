@@ -42,6 +42,10 @@ export interface DeviceAccount {
   gateway: string;
   /** Set once the device has been given its home prefix. */
   prefixDelivered: boolean;
+  /** Set at the device's first operational login. */
+  loggedIn: boolean;
+  /** Set once the controller has been told setup_result success. */
+  setupReported: boolean;
   name?: string;
   groups?: string[];
 }
@@ -49,7 +53,7 @@ export interface DeviceAccount {
 export interface ControllerAccount { user: string; password: string; home: string; gateway: string }
 
 export type StackGrant = Grant & (
-  | { role: "init"; deviceId: string; activationCode: string }
+  | { role: "init"; deviceId: string; activationCode: string; certFingerprint: string | undefined }
   | { role: "device"; account: DeviceAccount }
   | { role: "controller"; account: ControllerAccount }
 );
@@ -81,6 +85,8 @@ export class Accounts {
       home,
       gateway,
       prefixDelivered: false,
+      loggedIn: false,
+      setupReported: false,
     };
     this.byDevice.set(identity.deviceId, account);
     return account;
@@ -148,5 +154,7 @@ export function authenticateInit(
   if (c.password !== undefined && c.password !== "") return { refused: "init sessions carry no password" };
   const t = topics(c.username, c.clientId);
   if ("refused" in t) return t;
-  return { role: "init", deviceId: c.clientId, activationCode: c.username, secret: c.username, who: `init ${c.clientId}`, ...t };
+  return {
+    role: "init", deviceId: c.clientId, activationCode: c.username, certFingerprint: c.certFingerprint, secret: c.username, who: `init ${c.clientId}`, ...t,
+  };
 }

@@ -6,7 +6,7 @@ import { formatBrokerAddress } from "../src/core/messages";
 import type { ControllerAccount, DeviceAccount, FactoryRegistry } from "./accounts";
 import type { ServerTls } from "./broker";
 import type { Ca } from "./certs";
-import type { ActivationEntry } from "./discovery";
+import { COMPLETE_PATH, type ActivationEntry } from "./discovery";
 import { startHomeBroker, type BrokerBackend, type HomeBroker } from "./home-service";
 import type { StackLog } from "./log";
 
@@ -34,9 +34,18 @@ export interface CloudOptions {
 
 /** `POST /activate_device`; resolves with the HTTP status, rejects on a transport error. */
 export function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 5000): Promise<{ status: number; body: string }> {
-  const body = JSON.stringify(entry);
+  return postJson(d, d.url, entry, timeoutMs);
+}
+
+/** `POST /activation_complete`: the device logged in to its operational broker; the discovery server forgets its entry. */
+export function postComplete(d: DiscoveryClient, activationCode: string, deviceId: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+  return postJson(d, new URL(COMPLETE_PATH, d.url).toString(), { activation_code: activationCode, device_id: deviceId }, timeoutMs);
+}
+
+function postJson(d: DiscoveryClient, url: string, payload: object, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const body = JSON.stringify(payload);
   return new Promise((resolve, reject) => {
-    const req = request(d.url, {
+    const req = request(url, {
       method: "POST",
       ca: d.caPem,
       timeout: timeoutMs,
@@ -76,6 +85,12 @@ export async function startCloud(o: CloudOptions): Promise<HomeBroker> {
       });
       if (r.status !== 201) throw new Error(`discovery server answered ${r.status}: ${r.body}`);
       o.log("cloud", "activation_registered", { device: a.deviceId });
+    },
+    onFirstLogin: (a: DeviceAccount) => {
+      postComplete(o.discovery, a.activationCode, a.deviceId).then(
+        (r) => o.log("cloud", "activation_completed", { device: a.deviceId, status: r.status }),
+        (err: Error) => o.log("cloud", "activation_complete_failed", { device: a.deviceId, reason: err.message }),
+      );
     },
   });
   brokerIp ??= formatBrokerAddress({ host: o.host, port: home.broker.port });

@@ -1,5 +1,8 @@
 // The discovery server (PROTOCOL §6): HTTPS `POST /activate_device` for the cloud, and a TLS
-// MQTT broker where a device in its init session asks for its broker data once.
+// MQTT broker where a device in its init session asks for its broker data. A reply can be lost,
+// so the entry is answered again to the same device (client id and factory certificate) until
+// the cloud reports that device's first operational login (`POST /activation_complete`) or the
+// entry's 15 minutes end; it is never given to another device.
 
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -20,6 +23,7 @@ import { startMosquitto } from "./mosquitto";
 
 export const ACTIVATION_TTL_MS = 15 * 60_000;
 export const ACTIVATE_PATH = "/activate_device";
+export const COMPLETE_PATH = "/activation_complete";
 const MAX_BODY_BYTES = 16 * 1024;
 
 /** What the cloud registers for one device. */
@@ -103,7 +107,8 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
   const ttlMs = o.ttlMs ?? ACTIVATION_TTL_MS;
   const now = o.now ?? (() => performance.now());
   const log = (event: string, fields?: Record<string, string | number | boolean | undefined>): void => o.log("discovery", event, fields);
-  const pending = new Map<string, { entry: ActivationEntry; expiresAt: number }>();
+  /** `boundTo`: the factory certificate of the device first answered; only it is answered again. */
+  const pending = new Map<string, { entry: ActivationEntry; expiresAt: number; boundTo?: string }>();
   /** Codes that expired (answered `activation_expired` from then on); delivered codes are simply gone. */
   const expired = new Set<string>();
 
@@ -112,21 +117,39 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     for (const [ac, p] of pending) if (p.expiresAt <= t) { pending.delete(ac); expired.add(ac); log("entry_expired", { device: p.entry.device_id }); }
   }
 
-  /** The reply to GET_BROKER_DATA: the entry once, then never again. `deviceId` undefined: not known (mosquitto). */
-  function take(ac: string, deviceId: string | undefined): ActivationEntry | BrokerError {
+  /**
+   * The reply to GET_BROKER_DATA: the entry, to its device only (client id and factory certificate,
+   * bound at the first answer), until that device logs in. `deviceId` undefined: not known
+   * (mosquitto backend; its ACL still confines the code's topics to that code).
+   */
+  function answer(ac: string, deviceId: string | undefined, certFingerprint: string | undefined): ActivationEntry | BrokerError {
     sweep();
     const p = pending.get(ac);
-    if (p && (deviceId === undefined || p.entry.device_id === deviceId)) {
-      pending.delete(ac);
+    const sameDevice = deviceId === undefined
+      || (p?.entry.device_id === deviceId && certFingerprint !== undefined && (p.boundTo ?? certFingerprint) === certFingerprint);
+    if (p && sameDevice) {
+      if (certFingerprint !== undefined) p.boundTo = certFingerprint;
       return p.entry;
     }
     // A code registered for another device is "unknown" to this one: nothing leaks about it.
     return expired.has(ac) && !p ? "activation_expired" : "unknown_activation_code";
   }
 
+  /** The device logged in to its operational broker: its entry is no longer needed. */
+  function complete(body: unknown): { status: number; body: object } {
+    const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+    const ac = b.activation_code, did = b.device_id;
+    if (!isActivationCode(ac) || !isId(did)) return { status: 400, body: { error: "invalid_field", detail: "activation_code and device_id required" } };
+    const p = pending.get(ac);
+    if (!p || p.entry.device_id !== did) return { status: 404, body: { error: "no_pending_entry" } };
+    pending.delete(ac);
+    log("entry_completed", { device: did, answered: p.boundTo !== undefined });
+    return { status: 200, body: { status: "completed" } };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "https://discovery");
-    if (url.pathname !== ACTIVATE_PATH) { send(res, 404, { error: "not_found" }); return; }
+    if (url.pathname !== ACTIVATE_PATH && url.pathname !== COMPLETE_PATH) { send(res, 404, { error: "not_found" }); return; }
     if (req.method !== "POST") { send(res, 405, { error: "method_not_allowed" }, { allow: "POST" }); return; }
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? "");
     if (!auth || !sameSecret(auth[1], o.token)) {
@@ -138,6 +161,11 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     if (text === undefined) { send(res, 413, { error: "body_too_large", max_bytes: MAX_BODY_BYTES }); return; }
     let body: unknown;
     try { body = JSON.parse(text); } catch { send(res, 400, { error: "malformed_json" }); return; }
+    if (url.pathname === COMPLETE_PATH) {
+      const r = complete(body);
+      send(res, r.status, r.body);
+      return;
+    }
     const v = validateActivation(body);
     if (!v.ok) {
       log("activate_refused", { reason: `invalid ${v.field}` });
@@ -161,11 +189,11 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
   const httpPort = (http.address() as AddressInfo).port;
 
   /** An init session's request on `<AC>/activation/out`. */
-  function onRequest(ac: string, deviceId: string | undefined, payload: string): void {
+  function onRequest(ac: string, deviceId: string | undefined, certFingerprint: string | undefined, payload: string): void {
     const who = deviceId ?? `code ${mask(ac)}`;
     const req = decodeActivationRequest(payload);
     if (!req.ok || req.value !== "GET_BROKER_DATA") { log("request_ignored", { device: who, reason: req.ok ? req.value : req.error.detail }); return; }
-    const r = take(ac, deviceId);
+    const r = answer(ac, deviceId, certFingerprint);
     const reply = typeof r === "string"
       ? encodeBrokerError(unixSeconds(), r)
       : encodeBrokerData(unixSeconds(), { broker: r.broker_ip, cert: r.device_certificate, user: r.user, password: r.password });
@@ -180,7 +208,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
       serviceTopics: [activationOut("+")],
       onMessage: (topic, payload) => {
         const ac = topic.split("/")[0];
-        if (isActivationCode(ac) && topic === activationOut(ac)) onRequest(ac, undefined, payload);
+        if (isActivationCode(ac) && topic === activationOut(ac)) onRequest(ac, undefined, undefined, payload);
       },
     })
     : await startBroker<StackGrant>({
@@ -193,7 +221,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
       authenticate: (c) => authenticateInit(c, (ac) => ({ subscribe: [activationIn(ac)], publish: [activationOut(ac)] })),
       onPublish: (topic, payload, grant) => {
         if (grant.role !== "init" || topic !== activationOut(grant.activationCode)) return;
-        onRequest(grant.activationCode, grant.deviceId, payload);
+        onRequest(grant.activationCode, grant.deviceId, grant.certFingerprint, payload);
       },
     });
   log("listening", { host: o.host, https_port: httpPort, mqtt_port: broker.port, ttl_s: Math.round(ttlMs / 1000) });

@@ -1,13 +1,14 @@
 // The home service shared by the cloud broker and the local gateway (PROTOCOL §7, spec digest
 // §1.1 steps 1, 12–14): the controller's add request creates a device account and provisions
 // it; the device's home_prefix request is answered with the controller's (home, gateway);
-// the controller is told the setup result; the controller's rename is relayed to the device.
+// the controller is told setup_result success once the device is online with that prefix (its
+// retained status online, PROTOCOL §6), never earlier; the controller's rename is relayed to the device.
 
 import {
-  decodeAddDeviceOut, decodeHomePrefixRequest, decodeRemoveConfirmation, encodeHomePrefix, encodeRename, encodeSetupResult,
+  decodeAddDeviceOut, decodeHomePrefixRequest, decodeRemoveConfirmation, decodeStatus, encodeHomePrefix, encodeRename, encodeSetupResult,
   type AddDeviceRequest,
 } from "../src/core/messages";
-import { controllerAddIn, controllerAddOut, entityOut, homeIn, homeOut } from "../src/core/topics";
+import { controllerAddIn, controllerAddOut, entityOut, homeIn, homeOut, statusOut } from "../src/core/topics";
 import {
   Accounts, authenticateAccount, type ControllerAccount, type DeviceAccount, type FactoryRegistry, type StackGrant,
 } from "./accounts";
@@ -39,6 +40,8 @@ export interface HomeBrokerOptions {
   onPrefixDelivered?(account: DeviceAccount): void;
   /** Default aedes; mosquitto serves only controllers and device accounts (no `authenticateOther`). */
   backend?: BrokerBackend;
+  /** The device's first operational login on this broker. */
+  onFirstLogin?(account: DeviceAccount): void;
   /** A login that is neither a controller nor a device account (the gateway's init sessions). */
   authenticateOther?(c: ConnectInfo): StackGrant | { refused: string };
   /** A publish of such a session (it already passed the ACL). */
@@ -119,7 +122,15 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     log("rename_relayed", { device: account.deviceId, name: account.name, groups: (account.groups ?? []).join(",") });
   }
 
+  /** The device's first operational login (aedes: at authentication; mosquitto: its first publish as that account). */
+  function firstLogin(account: DeviceAccount): void {
+    if (account.loggedIn) return;
+    account.loggedIn = true;
+    o.onFirstLogin?.(account);
+  }
+
   function fromDevice(account: DeviceAccount, topic: string, payload: string): void {
+    firstLogin(account);
     const prefix = { home: account.home, gateway: account.gateway, device: account.deviceId };
     if (topic === homeOut(account.deviceId)) {
       const req = decodeHomePrefixRequest(payload);
@@ -128,10 +139,14 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
       log("home_prefix", { device: account.deviceId, home: account.home, gateway: account.gateway, entities: req.value.map((e) => e.name).join(",") });
       if (!account.prefixDelivered) {
         account.prefixDelivered = true;
-        publish(controllerAddIn(account.home, account.gateway), encodeSetupResult(unixSeconds(), account.deviceId, SETUP_SUCCESS));
-        log("setup_result", { device: account.deviceId, result: SETUP_SUCCESS });
         o.onPrefixDelivered?.(account);
       }
+    } else if (topic === statusOut(prefix)) {
+      const st = decodeStatus(payload);
+      if (!st.ok || st.value.status !== "online" || !account.prefixDelivered || account.setupReported) return;
+      account.setupReported = true;
+      publish(controllerAddIn(account.home, account.gateway), encodeSetupResult(unixSeconds(), account.deviceId, SETUP_SUCCESS));
+      log("setup_result", { device: account.deviceId, result: SETUP_SUCCESS });
     } else if (topic === entityOut(prefix, "remove") && decodeRemoveConfirmation(payload).ok) {
       // The device erased its credentials; so do we (a re-onboarding starts with a new add request).
       accounts.remove(account.deviceId);
@@ -179,7 +194,7 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     if (!account || account.home !== l[0] || account.gateway !== l[1]) return;
     // The device publishes its status after it subscribed to its home topic: the point where
     // aedes's subscribe hook re-sends the latest rename.
-    if (l[3] === "status") { if (account.prefixDelivered && payload.includes('"online"')) relayRename(account); return; }
+    if (l[3] === "status" && account.prefixDelivered && payload.includes('"online"')) relayRename(account);
     fromDevice(account, topic, payload);
   }
 
@@ -191,7 +206,11 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
       tls: o.tls,
       requireClientCert: false,
       log: o.log,
-      authenticate: (c) => authenticateAccount(c, accounts, o.controllers) ?? o.authenticateOther?.(c) ?? { refused: "unknown user" },
+      authenticate: (c) => {
+        const verdict = authenticateAccount(c, accounts, o.controllers) ?? o.authenticateOther?.(c) ?? { refused: "unknown user" };
+        if ("role" in verdict && verdict.role === "device") firstLogin(verdict.account);
+        return verdict;
+      },
       onPublish: (topic, payload, grant) => {
         if (grant.role === "controller") fromController(grant, topic, payload);
         else if (grant.role === "device") fromDevice(grant.account, topic, payload);

@@ -21,7 +21,8 @@ const HELP = `mqtt2go-device — run an MQTT2GO end device (the firmware's core)
   --guest               the gateway's guest network MQTT2GO is up (local guest flow)
   --mdns-window MS      mDNS browse window (default 3000)   --mdns-port N   mDNS port (default 5353)
   --window MS           activation window (default 900000)
-  --until PHASE         exit 0 when PHASE is reached (e.g. operational); nonzero on failure or --timeout
+  --until PHASE         exit 0 when PHASE is reached (e.g. operational); nonzero on --timeout
+                        a failed onboarding always exits 1, with or without --until
   --timeout MS          give up after MS (with --until; default 60000)
   --log text|json       log format (default text)
 `;
@@ -89,9 +90,9 @@ const host = startNodeDevice({
   config: windowMs !== undefined ? { activationWindowMs: windowMs } : {},
   log: a.log,
   onPhase: (phase, state) => {
-    if (!until) return;
-    if (phase === until) finish(0, `reached ${phase}`);
-    else if (phase === "unprovisioned") finish(1, `onboarding failed: ${state.reason}`);
+    // A failed onboarding is a failure with or without --until (the unit then waits for a button press).
+    if (phase === "unprovisioned") finish(1, `onboarding failed: ${state.reason}`);
+    else if (until && phase === until) finish(0, `reached ${phase}`);
   },
 });
 

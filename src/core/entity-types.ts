@@ -13,7 +13,7 @@ export type CommandType = "set" | "query" | "color" | "brightness" | "color_temp
 
 export interface Command { type: CommandType; value: unknown; timestamp: number | undefined }
 
-export type ErrorReason = "malformed_json" | "invalid_value" | "unsupported_command" | "busy" | "hardware_fault";
+export type ErrorReason = "malformed_json" | "invalid_value" | "unsupported_command" | "payload_too_large" | "busy" | "hardware_fault";
 
 export const VALUE_TYPES: readonly ValueType[] = Object.freeze(["f", "i", "s", "b", "rgb"]);
 

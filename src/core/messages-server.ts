@@ -129,7 +129,7 @@ export function decodeReport(text: string): Decoded<Stamped<Report>> {
   return { ok: true, value: { value: value.value, unit: unit.value, timestamp: timestampOf(m.value.obj) } };
 }
 
-const ERROR_REASONS: readonly string[] = Object.freeze(["malformed_json", "invalid_value", "unsupported_command", "busy", "hardware_fault"] satisfies ErrorReason[]);
+const ERROR_REASONS: readonly string[] = Object.freeze(["malformed_json", "invalid_value", "unsupported_command", "payload_too_large", "busy", "hardware_fault"] satisfies ErrorReason[]);
 
 export function decodeError(text: string): Decoded<Stamped<ErrorReport>> {
   const m = deviceMessage(text, "error", 1);

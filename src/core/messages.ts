@@ -21,6 +21,7 @@ export * from "./messages-controller";
 export function errorReasonFor(e: DecodeError): ErrorReason {
   switch (e.reason) {
     case "oversized":
+      return "payload_too_large";
     case "malformed_json":
     case "not_object":
       return "malformed_json";

@@ -132,6 +132,10 @@ export function initialState(): State {
   };
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 /** The reducer. Effects are in the order they must run. */
 export function transition(state: State, event: Event, ctx: Ctx): Step {
   const t = new Transition(state, ctx);
@@ -589,6 +593,8 @@ class Transition {
     }
     if (this.s.phase !== "operational") return this.log("info", "rename.ignored", { phase: this.s.phase, why: "before home prefix" });
     if (m.deviceId !== this.cfg.identity.deviceId) return this.log("warn", "rename.ignored", { why: "another device", device: m.deviceId });
+    // The gateway relays the latest rename again on every resubscribe: write only a change.
+    if (record.name === m.name && sameList(record.groups ?? [], m.groups)) return this.log("info", "rename.unchanged", { name: m.name });
     const updated: CredentialRecord = { ...record, name: m.name, groups: m.groups };
     this.commit(updated, "rename");
     this.s.record = updated;

@@ -148,3 +148,19 @@ test("the log reads one line per event with phases and never shows a secret", ()
   assert(text.split("\n").every((l) => l.length > 0 && !l.includes("\n")));
   for (const phase of ["wifi_wps", "discover", "activate_cloud", "connect", "home_prefix", "operational"]) assert(text.includes(phase), `phase ${phase} in log`);
 });
+
+test("a rename relayed again on resubscribe writes the record once (issue 8 item 13)", () => {
+  const store = new MemoryStore();
+  const p = new FakePlatform(store);
+  onboard(p);
+  p.last.deliver(`${DID}/home/in`, rename());
+  const after = store.writes;
+  assert(after > 0);
+  p.last.deliver(`${DID}/home/in`, rename());
+  p.last.deliver(`${DID}/home/in`, rename());
+  equal(store.writes, after, "same name and groups: no write");
+  assert(p.lines.some((l) => l.event === "rename.unchanged"));
+  p.last.deliver(`${DID}/home/in`, rename(DID, "Kitchen socket", ["kitchen"]));
+  assert(store.writes > after, "changed groups are written");
+  equal(new CredentialStore(store).load().record?.groups?.join(","), "kitchen");
+});

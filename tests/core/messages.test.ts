@@ -226,7 +226,7 @@ test("payload size limit counts UTF-8 bytes, exactly at 4096", () => {
 
 test("errorReasonFor maps decode failures to PROTOCOL §8 error reasons", () => {
   const rows: [DecodeReason, ErrorReason][] = [
-    ["oversized", "malformed_json"], ["malformed_json", "malformed_json"], ["not_object", "malformed_json"],
+    ["oversized", "payload_too_large"], ["malformed_json", "malformed_json"], ["not_object", "malformed_json"],
     ["unsupported_command", "unsupported_command"], ["missing_field", "invalid_value"], ["wrong_type", "invalid_value"],
     ["invalid_value", "invalid_value"], ["invalid_id", "invalid_value"], ["unexpected_type", "invalid_value"],
   ];

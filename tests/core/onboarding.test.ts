@@ -200,7 +200,7 @@ test("error reply unknown_activation_code keeps the attempt: re-requests every 1
   }
   const nominal = [10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000, 60_000];
   delays.forEach((d, i) => {
-    const n = nominal[i] as number;
+    const n = nominal[i];
     assert(d >= n * 0.8 && d <= Math.min(60_000, n * 1.2), `refusal ${i}: ${d} ms (nominal ${n})`);
   });
   assert(new Set(delays.slice(0, 3)).size === 3 && delays.some((d, i) => i < 3 && d !== nominal[i]), `jittered: ${JSON.stringify(delays)}`);
@@ -357,7 +357,7 @@ test("commands are routed by exact topic; invalid ones yield one error and no st
   equal(r.find("command"), undefined);
 
   r.send({ type: "mqtt_message", session: r.state.session, topic: `${P}/switch/in`, payload: "", bytes: 5000 });
-  equal(body(r.find("mqtt_publish")?.payload).value.reason, "malformed_json", "oversized");
+  equal(body(r.find("mqtt_publish")?.payload).value.reason, "payload_too_large", "oversized (PROTOCOL §8)");
   equal(JSON.stringify(r.state), before);
 });
 

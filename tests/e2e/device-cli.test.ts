@@ -12,9 +12,11 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "hosts/node/bin.mjs"), ...args], { cwd: ROOT });
     let stdout = "", stderr = "";
+    // A CLI that never exits is a failure too (code null).
+    const kill = setTimeout(() => child.kill("SIGKILL"), 45_000);
     child.stdout.on("data", (d) => { stdout += String(d); });
     child.stderr.on("data", (d) => { stderr += String(d); });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => { clearTimeout(kill); resolve({ code, stdout, stderr }); });
   });
 }
 
@@ -50,13 +52,26 @@ describe("mqtt2go-device CLI", () => {
     assert.doesNotMatch(r.stdout, /activate_cloud|GET_BROKER_DATA/);
   });
 
-  test("an unknown activation code exits nonzero with the reason", async () => {
+  test("an unknown activation code keeps the unit asking; the closed window exits nonzero with the reason", async () => {
     const fresh = mkdtempSync(join(tmpdir(), "mqtt2go-cli-"));
     try {
       const r = await run(["--discovery", `127.0.0.1:${stack.discovery.mqttPort}`, "--state", fresh, "--code", "NOTPENDING1", "--mdns-window", "300",
-        "--mdns-port", String(26353 + (process.pid % 500)), "--until", "operational", "--timeout", "20000"]);
+        "--mdns-port", String(26353 + (process.pid % 500)), "--window", "2500", "--until", "operational", "--timeout", "20000"]);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /onboarding failed: unknown_activation_code/);
+      assert.match(r.stdout, /reply\.refused/);
+      assert.match(r.stderr, /onboarding failed: activation_expired/);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  test("without --until a failed onboarding still exits nonzero (issue 8 item 13)", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "mqtt2go-cli-"));
+    try {
+      const r = await run(["--discovery", "127.0.0.1:9", "--state", fresh, "--mdns-window", "300",
+        "--mdns-port", String(26353 + (process.pid % 500)), "--window", "1500"]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /onboarding failed: activation_expired/);
     } finally {
       rmSync(fresh, { recursive: true, force: true });
     }

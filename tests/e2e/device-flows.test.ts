@@ -157,11 +157,28 @@ describe("refusals", () => {
     });
   });
 
-  test("unknown activation code", async () => {
+  test("unknown activation code: the unit powered on before its label is scanned keeps asking, then onboards (§6)", async () => {
     await inWorld({}, async (w) => {
-      const run = w.boot();
-      const s = await run.waitPhase("unprovisioned", 15_000);
-      assert.equal(s.reason, "unknown_activation_code");
+      const run = w.boot({ config: { requestIntervalMs: 300 } });
+      for (let i = 0; i < 100 && run.lines.filter((l) => l.includes("reply.refused")).length < 2; i++) await sleep(100);
+      assert.ok(run.lines.filter((l) => l.includes("reply.refused")).length >= 2, "refused and asked again");
+      assert.equal(run.host.device.phase, "activate_cloud", "the attempt goes on");
+      const c = await w.stack.controller("cloud");
+      const setup = c.setupResult(w.unit.identity.deviceId, 20_000);
+      await c.addDevice(req(w));
+      await run.waitPhase("operational", 20_000);
+      assert.equal(await setup, "success");
+      run.stop();
+    });
+  });
+
+  test("unknown activation code until the window closes: activation_expired, nothing stored", async () => {
+    await inWorld({}, async (w) => {
+      const run = w.boot({ config: { requestIntervalMs: 200, activationWindowMs: 1500 } });
+      const s = await run.waitPhase("unprovisioned", 10_000);
+      assert.equal(s.reason, "activation_expired");
+      assert.ok(run.lines.some((l) => l.includes("reply.refused")));
+      assert.equal(stored(w), null);
     });
   });
 

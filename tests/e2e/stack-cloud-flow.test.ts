@@ -66,8 +66,14 @@ describe("stack: cloud onboarding", () => {
     });
     let device = await operational();
     try {
+      let settled: string | undefined;
+      void result.then((r) => { settled = r; });
       const prefixText = await request(device, homeIn(identity.deviceId), homeOut(identity.deviceId), encodeHomePrefixRequest(0, ENTITIES));
       assert.deepEqual(decodeHomeIn(prefixText), { ok: true, value: { kind: "home_prefix", home: controller.home, gateway: controller.gateway } });
+      // §6: success only once the device is online with its prefix (its retained status), not when the prefix is sent.
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(settled, undefined, "no setup_result before the device is online");
+      await device.publishAsync(statusOut(p), encodeStatus(0, "online"), { retain: true });
       assert.equal(await result, "success");
 
       const renamed = nextMessage(device, homeIn(identity.deviceId));
@@ -106,14 +112,32 @@ describe("stack: cloud onboarding", () => {
     }
   });
 
-  test("broker_data is delivered at most once", async () => {
+  test("broker_data is answered again to the same device until its first operational login, never to another device (§6)", async () => {
     const identity = stack.createIdentity({ deviceType: "socket" });
     const controller = await stack.controller();
     await controller.addDevice({ activationCode: identity.activationCode, deviceId: identity.deviceId, deviceType: identity.deviceType });
     await waitUntil(() => rec.seen("activation_pending", identity.deviceId));
     const first = decodeBrokerData(await getBrokerData(identity));
     assert.ok(first.ok && first.value.kind === "credentials");
-    assert.deepEqual(decodeBrokerData(await getBrokerData(identity)), { ok: true, value: { kind: "error", error: "unknown_activation_code" } });
+    // The reply was lost (QoS 0, a power cut): the same device asks again and gets the same data.
+    assert.deepEqual(decodeBrokerData(await getBrokerData(identity)), first);
+    // Another unit presenting the code gets nothing: neither another device id ...
+    const other = stack.createIdentity({ deviceType: "socket" });
+    assert.deepEqual(decodeBrokerData(await getBrokerData({ ...other, activationCode: identity.activationCode })),
+      { ok: true, value: { kind: "error", error: "unknown_activation_code" } });
+    // ... nor a clone with the same device id and another factory key.
+    const clone = stack.createIdentity({ deviceType: "socket", deviceId: identity.deviceId, activationCode: identity.activationCode });
+    assert.deepEqual(decodeBrokerData(await getBrokerData(clone)), { ok: true, value: { kind: "error", error: "unknown_activation_code" } });
+    assert.deepEqual(decodeBrokerData(await getBrokerData(identity)), first, "the device it was bound to still gets it");
+    // The first operational login ends it.
+    const creds = first.value;
+    const device = await connectDevice({ port: creds.broker.port, caPem: stack.caPem, identity, certPem: creds.cert, username: creds.user, password: creds.password });
+    try {
+      await waitUntil(() => rec.seen("entry_completed", identity.deviceId));
+      assert.deepEqual(decodeBrokerData(await getBrokerData(identity)), { ok: true, value: { kind: "error", error: "unknown_activation_code" } });
+    } finally {
+      await end(device);
+    }
   });
 
   test("a code never registered gets unknown_activation_code", async () => {

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import {
-  decodeHomeIn, decodeMqttCredentials, decodeWifiCredentials, encodeGetCredentials, encodeGetWifiCredentials, encodeHomePrefixRequest,
+  decodeHomeIn, decodeMqttCredentials, decodeWifiCredentials, encodeGetCredentials, encodeGetWifiCredentials, encodeHomePrefixRequest, encodeStatus,
 } from "../../src/core/messages";
-import { activationIn, activationOut, homeIn, homeOut, wifiIn, wifiOut } from "../../src/core/topics";
+import { activationIn, activationOut, homeIn, homeOut, statusOut, wifiIn, wifiOut } from "../../src/core/topics";
 import { startStack, type Stack } from "../../stack/index";
 import { browseMqtt } from "../../stack/mdns-browse";
 import { SimRadio } from "../../stack/radio";
@@ -63,6 +63,8 @@ describe("stack: local gateway", () => {
     try {
       const prefix = decodeHomeIn(await request(device, homeIn(identity.deviceId), homeOut(identity.deviceId), encodeHomePrefixRequest(0, [{ name: "switch", unit: "", type: "s" }])));
       assert.deepEqual(prefix, { ok: true, value: { kind: "home_prefix", home: gw.home, gateway: gw.gateway } });
+      // setup_result success only once the device is online with its prefix (PROTOCOL §6).
+      await device.publishAsync(statusOut({ home: gw.home, gateway: gw.gateway, device: identity.deviceId }), encodeStatus(0, "online"), { retain: true });
       assert.equal(await result, "success");
     } finally {
       await end(device);
