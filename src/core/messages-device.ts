@@ -157,7 +157,8 @@ export function decodeCommand(text: string): Decoded<Command> {
   const type = readString(o.value, "type");
   if (!type.ok) return type;
   if (!isCommandType(type.value)) return reject("unsupported_command", "unknown command type");
-  if (!has(o.value, "value")) return reject("missing_field", "value");
+  // A query names its quantity at most: its value may be absent (the entity model accepts that).
+  if (type.value !== "query" && !has(o.value, "value")) return reject("missing_field", "value");
   return { ok: true, value: { type: type.value, value: field(o.value, "value"), timestamp: timestampOf(o.value) } };
 }
 

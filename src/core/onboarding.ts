@@ -230,6 +230,19 @@ class Transition {
 
   private factoryReset(): void {
     this.log("warn", "factory_reset");
+    const prefix = this.prefix();
+    if (prefix && this.s.connected && this.s.phase === "operational") {
+      // Closing sends DISCONNECT, so the broker would drop the Last Will: say offline first (as remove does),
+      // and restart once the publish had time to leave.
+      this.fx({ kind: "mqtt_publish", session: this.s.session, topic: statusOut(prefix), payload: encodeStatus(this.T, "offline"), retain: true });
+      this.clearTimers();
+      this.fx({ kind: "store_erase" });
+      this.s.record = undefined;
+      this.fx({ kind: "indicate", status: "removed" });
+      this.enter("removing");
+      this.fx({ kind: "timer_set", name: "restart", ms: this.cfg.restartDelayMs });
+      return;
+    }
     this.dropSession();
     this.clearTimers();
     this.fx({ kind: "store_erase" });
@@ -619,6 +632,8 @@ class Transition {
     const entity = prefix && phase === "operational" ? parseEntityTopic(prefix, e.topic) : undefined;
     if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "not a topic of this device" });
     if (e.bytes > MAX_PAYLOAD_BYTES) return this.replyError(prefix, entity, { reason: "oversized", detail: `${e.bytes} bytes` });
+    // status/out is the device's own (retained, Last Will); nothing is commanded on status/in.
+    if (entity === "status") return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "status takes no commands" });
     if (entity === "about") return this.about(prefix, e.payload);
     if (entity === "remove") return this.remove(prefix, e.payload);
     const r = decodeCommand(e.payload);

@@ -520,13 +520,16 @@ test("timestamps are 0 until the clock is valid", () => {
   equal(body(r.find("mqtt_publish")?.payload).timestamp, 0);
 });
 
-test("factory reset erases user data and restarts", () => {
+test("factory reset erases user data and restarts (operational: offline status first, restart on the timer)", () => {
   const r = new Rig();
   toOperational(r);
   r.send({ type: "factory_reset" });
   const k = r.kinds();
-  assert(k.includes("store_erase") && k.includes("mqtt_close"));
-  equal(k[k.length - 1], "restart");
+  assert(k.includes("store_erase"));
+  equal(k[0], "mqtt_publish", "offline status before anything else");
+  equal(r.find("timer_set")?.name, "restart");
+  r.send({ type: "timer", name: "restart" });
+  deepEqual(r.kinds(), ["restart"]);
 });
 
 test("a failed commit during onboarding keeps the attempt: back to the activation session, asked again (store-failure.test.ts)", () => {
