@@ -44,6 +44,8 @@ declare module "mqtt" {
     close(immediate?: boolean): void;
     /** Called with the reason for every failure (CONNACK refusal, socket error, keep-alive timeout); calls onClose then close. */
     fail(message?: string): void;
+    /** The stream parser: called by the socket callback with each chunk read; keeps its state in `parse` across chunks. */
+    received(buffer: ArrayBuffer): void;
   }
 }
 

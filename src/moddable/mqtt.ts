@@ -6,13 +6,17 @@
 // - SecureSocket turns every handshake exception into "socket error -2": a subclass keeps its text;
 // - the lin socket crashes when closed inside its own callback: every socket close is deferred;
 // - the session cache (keyed by host only) can resume a session without client authentication: off;
-// - Client.fail() only traces its reason: a subclass keeps it for onClose.
+// - Client.fail() only traces its reason: a subclass keeps it for onClose;
+// - Client.received() allocates a PUBLISH's whole declared payload before we can look at it: the
+//   subclass puts a PublishGuard (mqtt-guard.ts) in front of it, which refuses an oversized PUBLISH
+//   from its fixed header, and the core answers payload_too_large.
 import Client, { type ClientOptions } from "mqtt";
 import SecureSocket from "securesocket";
 import TextDecoder from "text/decoder";
 import Timer from "timer";
 import { MAX_PAYLOAD_BYTES } from "../core/messages";
 import type { CloseReason, MqttConnectOptions, MqttHandlers, MqttPort, MqttSession } from "../core/ports";
+import { PublishGuard } from "./mqtt-guard";
 import { pemToDer } from "./pem-der";
 
 export type Binary = ArrayBuffer | HostBuffer;
@@ -96,6 +100,17 @@ class ProbedSecureSocket extends SecureSocketBase {
 
 class ReportingClient extends Client {
   failure = "";
+  /** Set by the session: PUBLISH packets over the limit never reach the SDK parser. */
+  guard: PublishGuard | undefined;
+
+  override received(buffer: ArrayBuffer): void {
+    const guard = this.guard;
+    if (!guard) return super.received(buffer);
+    for (const part of guard.filter(buffer)) {
+      if (this.state < 0) return;
+      super.received(part);
+    }
+  }
 
   override fail(message = ""): void {
     if (this.state < 0) return;
@@ -171,6 +186,12 @@ class Session implements MqttSession {
       return;
     }
     this.#client = client;
+    client.guard = new PublishGuard((topic, bytes) => {
+      // Reported on a later turn, as the SDK delivers its messages; the core answers payload_too_large.
+      Timer.set(() => {
+        if (!this.#ended && this.#ready) handlers.onMessage(topic, "", bytes);
+      }, 0);
+    });
     client.onReady = () => {
       if (this.#ended) return;
       this.#ready = true;
