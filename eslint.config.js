@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import { defineConfig, globalIgnores } from "eslint/config";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
@@ -26,5 +27,10 @@ export default defineConfig(
     files: ["**/*.js", "**/*.mjs"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly", setTimeout: "readonly", clearTimeout: "readonly", performance: "readonly" } },
+  },
+  {
+    // The controller page's script runs in the browser.
+    files: ["stack/ui/public/**/*.js"],
+    languageOptions: { sourceType: "module", globals: globals.browser },
   },
 );

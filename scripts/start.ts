@@ -4,6 +4,7 @@
 //   npm start -- --local      local WPS flow (SH-GW found over mDNS on loopback)
 //   npm start -- --guest      local guest Wi-Fi flow (WPS fails, guest SSID MQTT2GO)
 //   npm start -- --keep       keep everything running afterwards (Ctrl-C to stop)
+//   npm start -- --ui         also serve the controller page on 127.0.0.1, print its address and keep running
 //   npm start -- --verbose    also print the stack's log
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,9 +15,13 @@ import { startNodeDevice } from "../hosts/node/device-host";
 import { DEV_IDENTITY_DIR, loadUnit } from "../hosts/node/identity";
 import { lineLog, silentLog } from "../stack/log";
 import { startStack } from "../stack/index";
+import { startControllerPage } from "../stack/ui/index";
 
 const { values: a } = parseArgs({
-  options: { local: { type: "boolean", default: false }, guest: { type: "boolean", default: false }, keep: { type: "boolean", default: false }, verbose: { type: "boolean", default: false } },
+  options: {
+    local: { type: "boolean", default: false }, guest: { type: "boolean", default: false }, keep: { type: "boolean", default: false },
+    verbose: { type: "boolean", default: false }, ui: { type: "boolean", default: false },
+  },
 });
 const flow = a.guest ? "guest" : a.local ? "local" : "cloud";
 const t0 = performance.now();
@@ -29,6 +34,8 @@ const unit = loadUnit({ identityDir: DEV_IDENTITY_DIR });
 const did = unit.identity.deviceId;
 const stateDir = mkdtempSync(join(tmpdir(), "mqtt2go-start-"));
 const controller = await stack.controller(flow === "cloud" ? "cloud" : "gateway");
+const page = a.ui ? await startControllerPage(stack, { controller, target: flow === "cloud" ? "cloud" : "gateway" }) : undefined;
+if (page) out(`Controller page: ${page.url}  (this unit's onboarding appears there live; add more units by their label)`);
 const timeline: { at: number; what: string }[] = [];
 const mark = (what: string) => { timeline.push({ at: ms(), what }); };
 
@@ -83,11 +90,12 @@ for (const [topic, payload] of [...tree].sort()) out(`  ${topic}  ${payload.leng
 const first = timeline.find((t) => t.what === "device: operational");
 out(`\n${code === 0 ? "OK" : "FAILED"}: ${flow} onboarding ${first ? `reached operational at ${first.at} ms` : "did not complete"}; total ${ms()} ms`);
 
-if (a.keep && code === 0) {
-  out("Running; Ctrl-C to stop.");
+if ((a.keep || a.ui) && code === 0) {
+  out(page ? `Running; the controller page is at ${page.url} — Ctrl-C to stop.` : "Running; Ctrl-C to stop.");
   await new Promise<void>((r) => process.once("SIGINT", () => r()));
 }
 host.stop();
+await page?.close();
 await stack.close();
 rmSync(stateDir, { recursive: true, force: true });
 process.exit(code);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import forge from "node-forge";
 import { isActivationCode, isId } from "../src/core/ids";
+import { labelPayload } from "../src/core/label";
 
 export interface CertAndKey {
   certPem: string;
@@ -58,7 +59,7 @@ const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 const DAY_MS = 86_400_000;
 
 export function qrPayload(deviceId: string, activationCode: string, deviceType: string): string {
-  return `MQTT2GO:${deviceId}:${activationCode}:${deviceType}`;
+  return labelPayload({ deviceId, activationCode, deviceType });
 }
 
 /** `length` characters of [A-Za-z0-9] from the CSPRNG. */

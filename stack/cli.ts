@@ -1,11 +1,13 @@
 // The development stack on its own, with readable logs (one line per event, no secrets).
-//   npm run stack -- [--broker aedes|mosquitto] [--local] [--ttl S] [--ephemeral] [--mdns-port N] [--certs DIR] [--add ID [--name N]] [--log text|json]
+//   npm run stack -- [--broker aedes|mosquitto] [--local] [--ttl S] [--ephemeral] [--mdns-port N] [--certs DIR] [--add ID [--name N]]
+//                    [--ui [--ui-port N]] [--log text|json]
 
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { mask } from "../src/core/mask";
 import { DEV_CERTS_DIR } from "./certs";
 import { startStack } from "./index";
+import { startControllerPage, type ControllerPage } from "./ui/index";
 import { jsonLineLog, lineLog } from "./log";
 
 const HELP = `mqtt2go stack — the MQTT2GO development stack on 127.0.0.1
@@ -20,6 +22,9 @@ const HELP = `mqtt2go stack — the MQTT2GO development stack on 127.0.0.1
   --add ID           have the controller add this unit of the registry (as the app does after
                      scanning its QR code) and wait for its setup result
   --name NAME        with --add: rename the unit once it is set up
+  --ui               serve the controller page on 127.0.0.1 (add units by their label, watch them
+                     onboard, rename and control them)
+  --ui-port N        the page's port (default 8090; ephemeral with --ephemeral)
   --log text|json    log format (default text)
 
 Fixed ports: discovery HTTPS 8443, discovery MQTT 8883, cloud 8884, gateway 8885.
@@ -29,7 +34,8 @@ const { values: a } = parseArgs({
   options: {
     local: { type: "boolean", default: false }, ttl: { type: "string" }, ephemeral: { type: "boolean", default: false },
     "mdns-port": { type: "string" }, certs: { type: "string" }, add: { type: "string" }, name: { type: "string" },
-    broker: { type: "string", default: "aedes" }, log: { type: "string", default: "text" }, help: { type: "boolean", short: "h" },
+    broker: { type: "string", default: "aedes" }, ui: { type: "boolean", default: false }, "ui-port": { type: "string" },
+    log: { type: "string", default: "text" }, help: { type: "boolean", short: "h" },
   },
 });
 
@@ -74,10 +80,23 @@ log("stack", "ready", {
 });
 for (const u of stack.registry.list()) log("registry", "unit", { device: u.deviceId, type: u.deviceType, activation_code: mask(u.activationCode) });
 
+let page: ControllerPage | undefined;
+if (a.ui) {
+  const uiPort = whole("ui-port", a["ui-port"]) ?? (a.ephemeral ? 0 : 8090);
+  try {
+    page = await startControllerPage(stack, { port: uiPort });
+  } catch (err) {
+    await stack.close();
+    fail(`--ui: cannot serve the controller page on 127.0.0.1:${uiPort}: ${(err as Error).message}`);
+  }
+  log("stack", "controller_page", { url: page.url });
+}
+
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  await page?.close();
   await stack.close();
   process.exit(0);
 }

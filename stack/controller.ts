@@ -40,6 +40,7 @@ export class Controller {
   /** Everything received under `<H>/<G>/#`, in order. */
   readonly received: Received[] = [];
   private readonly waiters = new Set<Waiter>();
+  private readonly listeners = new Set<(m: Received) => void>();
 
   private constructor(private readonly client: MqttClient, o: ControllerOptions, private readonly log: StackLog) {
     this.home = o.home;
@@ -47,6 +48,7 @@ export class Controller {
     client.on("message", (topic, payload, packet) => {
       const m: Received = { topic, payload: payload.toString("utf8"), retained: packet.retain, at: Date.now() };
       this.received.push(m);
+      for (const l of this.listeners) l(m);
       for (const w of [...this.waiters]) if (w.topic === topic && w.accept(m.payload, m.retained)) { this.waiters.delete(w); w.resolve(); }
     });
   }
@@ -66,6 +68,12 @@ export class Controller {
     const c = new Controller(client, o, o.log ?? silentLog);
     await client.subscribeAsync(`${o.home}/${o.gateway}/#`);
     return c;
+  }
+
+  /** Calls `listener` with every message received from now on, until the returned function is called. */
+  onMessage(listener: (m: Received) => void): () => void {
+    this.listeners.add(listener);
+    return () => { this.listeners.delete(listener); };
   }
 
   prefix(deviceId: string): Prefix {

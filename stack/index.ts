@@ -61,6 +61,8 @@ export interface Stack {
   ttlMs: number;
   /** A connected controller on the gateway (default when local) or the cloud. Closed by `close()`. */
   controller(target?: "cloud" | "gateway"): Promise<Controller>;
+  /** Every stack event (what the log gets) also goes to `listener` until the returned function is called. */
+  watch(listener: StackLog): () => void;
   /** A new factory identity signed by the stack's CA, added to the registry. */
   createIdentity(options: IdentityOptions): FactoryIdentity;
   close(): Promise<void>;
@@ -70,7 +72,12 @@ export const STACK_HOST = "127.0.0.1";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = STACK_HOST;
-  const log = options.log ?? silentLog;
+  const baseLog = options.log ?? silentLog;
+  const watchers = new Set<StackLog>();
+  const log: StackLog = (component, event, fields) => {
+    baseLog(component, event, fields);
+    for (const w of watchers) w(component, event, fields);
+  };
   const ttlMs = options.ttlMs ?? ACTIVATION_TTL_MS;
   const certs = loadCertsDir(options.certsDir ?? DEV_CERTS_DIR);
   const tls: ServerTls = { chainPem: certs.server.chainPem, keyPem: certs.server.keyPem, caPem: certs.ca.certPem };
@@ -130,6 +137,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         });
         controllers.add(c);
         return c;
+      },
+      watch: (listener) => {
+        watchers.add(listener);
+        return () => { watchers.delete(listener); };
       },
       createIdentity: (o) => {
         const identity = createFactoryIdentity(certs.ca, o);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Resvg, type ResvgRenderOptions } from "@resvg/resvg-js";
 import QRCode from "qrcode";
 import { isActivationCode, isId } from "../src/core/ids";
+import type { LabelIds } from "../src/core/label";
 import { qrPayload, type FactoryIdentity } from "./certs";
 
 export const LABEL_SVG = "label.svg";
@@ -20,8 +21,6 @@ const WIDTH = 560;
 const SANS = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
 const MONO = "DejaVu Sans Mono, Liberation Mono, Courier New, monospace";
 const FONT_OPTIONS: ResvgRenderOptions["font"] = { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans", monospaceFamily: "DejaVu Sans Mono" };
-
-export interface LabelIds { deviceId: string; activationCode: string; deviceType: string }
 
 export interface Label {
   svg: string;
