@@ -1,0 +1,169 @@
+// The controller page in a real browser: Debian's Chromium, headless, driven by playwright-core.
+// A generated label PNG is uploaded → the Node unit onboards through the stack → the page shows
+// it operational → its switch is toggled and the page shows the confirmed state → rename → about
+// shows the name → remove. A foreign and a QR-less image get their errors. A screenshot of every
+// state is kept in build/test-output/controller-page/ and the page must log no console error.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { PNG } from "pngjs";
+import QRCode from "qrcode";
+import { makeLabel } from "../../stack/label";
+import { startControllerPage, type ControllerPage } from "../../stack/ui/index";
+import { world, type World } from "./world";
+
+export const CHROMIUM = "/usr/bin/chromium";
+const OUT = new URL("../../build/test-output/controller-page/", import.meta.url).pathname;
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the controller page test`;
+const UI_WAIT_MS = 30_000;
+
+describe("controller page in Chromium (aedes stack, cloud flow)", { skip }, () => {
+  let w: World;
+  let page: ControllerPage;
+  let context: BrowserContext;
+  let tab: Page;
+  let profile: string;
+  const consoleErrors: string[] = [];
+  let shot = 0;
+
+  const screenshot = async (name: string): Promise<void> => {
+    shot++;
+    await tab.screenshot({ path: join(OUT, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+  };
+  const card = (): Locator => tab.locator(`article.unit[data-device-id="${w.unit.identity.deviceId}"]`);
+
+  before(async () => {
+    rmSync(OUT, { recursive: true, force: true });
+    mkdirSync(OUT, { recursive: true });
+    w = await world();
+    page = await startControllerPage(w.stack, { target: "cloud" });
+    profile = mkdtempSync(join(tmpdir(), "mqtt2go-chromium-"));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      viewport: { width: 1100, height: 900 },
+    });
+    tab = context.pages()[0] ?? await context.newPage();
+    tab.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+    tab.on("pageerror", (e) => consoleErrors.push(`page error: ${e.message}`));
+    tab.setDefaultTimeout(UI_WAIT_MS);
+  });
+
+  after(async () => {
+    await context?.close();
+    await page?.close();
+    await w?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  test("the page loads, connects its live feed and lists no unit", async () => {
+    await tab.goto(page.url);
+    await tab.locator("#live[data-live=open]").waitFor();
+    assert.match(await tab.locator("#where").innerText(), /home home-1 · gateway gw-cloud · cloud broker 127\.0\.0\.1:\d+/);
+    assert.ok(await tab.locator("#no-units").isVisible());
+    await screenshot("empty");
+  });
+
+  test("a bad label shows its error and adds nothing", async () => {
+    const foreign = join(OUT, "foreign-qr.png");
+    writeFileSync(foreign, await QRCode.toBuffer("https://example.com/not-a-unit", { margin: 4, scale: 8 }));
+    await tab.setInputFiles("#label-file", foreign);
+    await tab.locator("#add-error", { hasText: "This is not an MQTT2GO label" }).waitFor();
+
+    const blank = new PNG({ width: 200, height: 120 });
+    blank.data.fill(255);
+    const noQr = join(OUT, "no-qr.png");
+    writeFileSync(noQr, PNG.sync.write(blank));
+    await tab.setInputFiles("#label-file", noQr);
+    await tab.locator("#add-error", { hasText: "No QR code found in no-qr.png" }).waitFor();
+
+    await tab.fill("#payload", "MQTT2GO:dev-1:short:socket");
+    await tab.press("#payload", "Enter");
+    await tab.locator("#add-error", { hasText: "activation code is not valid" }).waitFor();
+    assert.equal(await tab.locator("article.unit").count(), 0, "no unit was added");
+    await screenshot("bad-label");
+  });
+
+  test("upload the label PNG → the Node unit onboards → the timeline ends operational", async () => {
+    const id = w.unit.identity;
+    const label = join(OUT, "label.png");
+    writeFileSync(label, (await makeLabel(id)).png);
+    await tab.setInputFiles("#label-file", label);
+    await tab.locator("#add-status", { hasText: `Add request sent for ${id.deviceId}` }).waitFor();
+    assert.equal(await tab.locator("#add-error").innerText(), "");
+    await card().locator(".state", { hasText: "onboarding" }).waitFor();
+    await card().locator(".timeline li", { hasText: "waiting for the unit" }).waitFor();
+    await screenshot("onboarding");
+
+    const device = w.boot();
+    await device.waitPhase("operational", UI_WAIT_MS);
+    await card().locator(".state", { hasText: "operational" }).waitFor();
+    const timeline = await card().locator(".timeline li").allInnerTexts();
+    for (const step of ["label scanned", "broker data delivered", "home prefix sent", "setup_result success", "online"]) {
+      assert.ok(timeline.some((t) => t.includes(step)), `timeline has "${step}":\n${timeline.join("\n")}`);
+    }
+    assert.ok(!timeline.join("\n").includes(id.activationCode), "the activation code never reaches the page's timeline");
+    // The unit publishes the state of every entity when it connects.
+    await card().locator(".control.switch output:not([data-from=none])").waitFor();
+    await screenshot("operational");
+  });
+
+  test("toggle the switch: the page shows the state the unit confirmed", async () => {
+    const sw = card().getByRole("switch", { name: "switch" });
+    const out = card().locator(".control.switch output");
+    assert.equal(await out.innerText(), "OFF");
+    assert.equal(await sw.getAttribute("aria-checked"), "false");
+    await sw.click();
+    await card().locator(".control.switch output", { hasText: /^on$/i }).waitFor();
+    assert.equal(await sw.getAttribute("aria-checked"), "true");
+    assert.equal(await out.getAttribute("data-from"), "confirmation");
+    // What the page shows is what the unit holds.
+    const held = w.stack.cloud.accounts.get(w.unit.identity.deviceId);
+    assert.ok(held, "the unit has its account");
+    await screenshot("switch-on");
+
+    // Keyboard: focus the switch and press Space.
+    await sw.focus();
+    await tab.keyboard.press("Space");
+    await card().locator(".control.switch output", { hasText: /^off$/i }).waitFor();
+    assert.equal(await sw.getAttribute("aria-checked"), "false");
+    await sw.click();
+    await card().locator(".control.switch output", { hasText: /^on$/i }).waitFor();
+    // Readings come with their units.
+    assert.match(await card().locator('.control.reading[data-entity="power"] output').innerText(), / W$/);
+  });
+
+  test("rename with groups → about shows the name the unit stored", async () => {
+    const form = card().locator("form.rename");
+    await form.getByLabel("Name").fill("Kitchen socket");
+    await form.getByLabel("Groups").fill("kitchen, sockets");
+    await form.getByRole("button", { name: "Rename" }).click();
+    await card().locator(".unit-status", { hasText: "Rename sent" }).waitFor();
+    await card().getByRole("button", { name: "About" }).click();
+    const about = card().locator("section.about");
+    await about.locator("dd", { hasText: "Kitchen socket" }).waitFor();
+    assert.ok(await about.isVisible());
+    assert.match(await about.innerText(), /Groups\s+kitchen, sockets/);
+    assert.match(await about.innerText(), /Firmware\s+\d+\.\d+\.\d+/);
+    await card().locator("h3", { hasText: "Kitchen socket" }).waitFor();
+    await tab.locator("#group-filter option", { hasText: "group kitchen" }).waitFor({ state: "attached" });
+    await screenshot("about");
+  });
+
+  test("remove: the unit confirms, leaves the home and the page says so", async () => {
+    await card().getByRole("button", { name: "Remove…" }).click();
+    await card().getByRole("button", { name: "Confirm removal" }).click();
+    await card().locator(".state", { hasText: "removed" }).waitFor();
+    await card().locator(".unit-status", { hasText: "Removed" }).waitFor();
+    await screenshot("removed");
+  });
+
+  test("no console errors on the page", () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});
