@@ -28,7 +28,7 @@ export async function startControllerPage(stack: Stack, o: ControllerPageOptions
   const unwatch = stack.watch(units.observe);
   const endpoint = target === "gateway" && stack.gateway ? stack.gateway : stack.cloud;
   try {
-    const server = await startUiServer({ units, port: o.port, broker: `${target === "gateway" ? "local gateway" : "cloud broker"} ${endpoint.host}:${endpoint.port}` });
+    const server = await startUiServer({ units, port: o.port, broker: `${target === "gateway" ? "local gateway" : "cloud broker"} ${endpoint.host}:${endpoint.controllerPort}` });
     return {
       ...server,
       units,

@@ -2,7 +2,8 @@
 // A generated label PNG is uploaded → the Node unit onboards through the stack → the page shows
 // it operational → its switch is toggled and the page shows the confirmed state → rename → about
 // shows the name → remove. A foreign and a QR-less image get their errors. A screenshot of every
-// state is kept in build/test-output/controller-page/ and the page must log no console error.
+// state is kept in build/test-output/controller-page/<broker>/ and the page must log no console
+// error. Runs on the aedes stack and, where it is installed, the mosquitto one.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,14 +15,16 @@ import { PNG } from "pngjs";
 import QRCode from "qrcode";
 import { makeLabel } from "../../stack/label";
 import { startControllerPage, type ControllerPage } from "../../stack/ui/index";
+import { brokerBackends } from "./stack-helpers";
 import { world, type World } from "./world";
 
 export const CHROMIUM = "/usr/bin/chromium";
-const OUT = new URL("../../build/test-output/controller-page/", import.meta.url).pathname;
+const OUT_ROOT = new URL("../../build/test-output/controller-page/", import.meta.url).pathname;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the controller page test`;
 const UI_WAIT_MS = 30_000;
 
-describe("controller page in Chromium (aedes stack, cloud flow)", { skip }, () => {
+for (const backend of brokerBackends()) describe(`controller page in Chromium (${backend} stack, cloud flow)`, { skip }, () => {
+  const OUT = join(OUT_ROOT, backend);
   let w: World;
   let page: ControllerPage;
   let context: BrowserContext;
@@ -39,7 +42,7 @@ describe("controller page in Chromium (aedes stack, cloud flow)", { skip }, () =
   before(async () => {
     rmSync(OUT, { recursive: true, force: true });
     mkdirSync(OUT, { recursive: true });
-    w = await world();
+    w = await world({ broker: backend });
     page = await startControllerPage(w.stack, { target: "cloud" });
     profile = mkdtempSync(join(tmpdir(), "mqtt2go-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
