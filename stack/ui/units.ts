@@ -75,6 +75,12 @@ const EVENTS: Record<string, Describe> = {
   wifi_credentials_delivered: () => ({ text: "home Wi-Fi credentials delivered over the guest network", tone: "ok" }),
   activation_closed: (f) => (f.reason === "onboarded" ? undefined : { text: `local activation closed: ${String(f.reason ?? "")}`, tone: f.reason === "expired" ? "error" : "warn" }),
   entry_expired: () => ({ text: "activation entry expired", tone: "error" }),
+  entry_completed: (f) => ({ text: f.answered === true ? "activation entry closed: the unit is on its broker" : "activation entry closed" }),
+  activation_completed: (f) => (f.status === 200 || f.status === 204
+    ? { text: "discovery server told that the unit is in" }
+    : { text: `discovery server answered ${String(f.status)} to the completion`, tone: "warn" }),
+  activation_complete_failed: (f) => ({ text: `could not tell the discovery server: ${String(f.reason ?? "")}`, tone: "warn" }),
+  rename_ignored: (f) => ({ text: `rename ignored: ${String(f.reason ?? "")}`, tone: "warn" }),
   home_prefix: (f) => ({ text: `home prefix sent (entities: ${String(f.entities ?? "")})`, tone: "ok" }),
   home_prefix_malformed: (f) => ({ text: `malformed home_prefix request: ${String(f.reason ?? "")}`, tone: "error" }),
   rename_relayed: (f) => ({ text: `rename relayed to the unit: ${String(f.name ?? "")}` }),

@@ -10,18 +10,73 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import type { MqttClient } from "mqtt";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { PNG } from "pngjs";
 import QRCode from "qrcode";
+import {
+  decodeBrokerData, decodeCommand, encodeAbout, encodeConfirmation, encodeError, encodeGetBrokerData, encodeHomePrefixRequest,
+  encodeStatus, encodeWill, type EntityDescriptor, type EntityValue,
+} from "../../src/core/messages";
+import { activationIn, activationOut, entityOut, entitySubscription, homeIn, homeOut, parseEntityTopic, statusOut } from "../../src/core/topics";
+import type { FactoryIdentity } from "../../stack/certs";
+import type { Stack } from "../../stack/index";
 import { makeLabel } from "../../stack/label";
 import { startControllerPage, type ControllerPage } from "../../stack/ui/index";
-import { brokerBackends } from "./stack-helpers";
+import { brokerBackends, connectDevice, connectInit, end, request } from "./stack-helpers";
 import { world, type World } from "./world";
 
 export const CHROMIUM = "/usr/bin/chromium";
 const OUT_ROOT = new URL("../../build/test-output/controller-page/", import.meta.url).pathname;
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the controller page test`;
 const UI_WAIT_MS = 30_000;
+const LIGHT_ENTITIES: EntityDescriptor[] = [
+  { name: "switch", unit: "", type: "s" }, { name: "color", unit: "", type: "rgb" }, { name: "brightness", unit: "%", type: "i" },
+];
+
+/** A scripted light over the stack's real brokers: colour quantised to 16 steps, brightness capped at 80 %. */
+async function scriptedLight(stack: Stack, identity: FactoryIdentity, home: string, gateway: string): Promise<MqttClient> {
+  let creds: { broker: { port: number }; cert: string; user: string; password: string } | undefined;
+  for (let i = 0; i < 100 && !creds; i++) {
+    const init = await connectInit(stack.discovery.mqttPort, stack.caPem, identity);
+    const reply = await request(init, activationIn(identity.activationCode), activationOut(identity.activationCode), encodeGetBrokerData(0)).finally(() => end(init));
+    const data = decodeBrokerData(reply);
+    if (data.ok && data.value.kind === "credentials") creds = data.value;
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(creds, "the light got its broker data");
+  const p = { home, gateway, device: identity.deviceId };
+  const device = await connectDevice({
+    port: creds.broker.port, caPem: stack.caPem, identity, certPem: creds.cert, username: creds.user, password: creds.password,
+    will: { topic: statusOut(p), payload: Buffer.from(encodeWill()), retain: true, qos: 0 },
+  });
+  await request(device, homeIn(identity.deviceId), homeOut(identity.deviceId), encodeHomePrefixRequest(0, LIGHT_ENTITIES));
+  const state: Record<string, EntityValue> = { switch: "off", color: { r: 0, g: 0, b: 0 }, brightness: 0 };
+  const confirm = (entity: string): Promise<unknown> => device.publishAsync(entityOut(p, entity), encodeConfirmation(0, state[entity]), { retain: true });
+  device.on("message", (topic, payload) => {
+    const entity = parseEntityTopic(p, topic);
+    if (entity === "about") {
+      void device.publishAsync(entityOut(p, "about"), encodeAbout(0, { deviceId: identity.deviceId, deviceType: "light", deviceName: "", groups: [], fwVersion: "9.9.9", entities: LIGHT_ENTITIES }));
+      return;
+    }
+    const c = decodeCommand(payload.toString("utf8"));
+    if (!entity || !(entity in state) || !c.ok) return;
+    const v = c.value.value as EntityValue;
+    if (entity === "color" && c.value.type === "color" && typeof v === "object") state.color = { r: v.r & 0xf0, g: v.g & 0xf0, b: v.b & 0xf0 };
+    else if (entity === "brightness" && c.value.type === "brightness" && typeof v === "number") state.brightness = Math.min(80, Math.max(0, Math.round(v)));
+    else if (entity === "switch" && c.value.type === "set" && (v === "on" || v === "off")) state.switch = v;
+    else if (c.value.type !== "query") {
+      void device.publishAsync(entityOut(p, entity), encodeError(0, "invalid_value"));
+      return;
+    }
+    void confirm(entity);
+  });
+  await device.subscribeAsync(entitySubscription(p));
+  await device.publishAsync(statusOut(p), encodeStatus(0, "online"), { retain: true });
+  for (const e of Object.keys(state)) await confirm(e);
+  return device;
+}
+
 
 for (const backend of brokerBackends()) describe(`controller page in Chromium (${backend} stack, cloud flow)`, { skip }, () => {
   const OUT = join(OUT_ROOT, backend);
@@ -164,6 +219,38 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
     await card().locator(".state", { hasText: "removed" }).waitFor();
     await card().locator(".unit-status", { hasText: "Removed" }).waitFor();
     await screenshot("removed");
+  });
+
+  test("a light: the colour and brightness controls show what the unit applied, not what was asked", async () => {
+    const light = w.stack.createIdentity({ deviceType: "light" });
+    await tab.fill("#payload", light.qr);
+    await tab.getByRole("button", { name: "Add unit" }).click();
+    await tab.locator("#add-status", { hasText: `Add request sent for ${light.deviceId}` }).waitFor();
+    assert.equal(await tab.inputValue("#payload"), "", "the payload (it holds the activation code) is cleared");
+    const device = await scriptedLight(w.stack, light, page.units.home, page.units.gateway);
+    try {
+      const c = tab.locator(`article.unit[data-device-id="${light.deviceId}"]`);
+      await c.locator(".state", { hasText: "operational" }).waitFor();
+      await c.locator(".control.color output", { hasText: "#000000" }).waitFor();
+      await c.getByLabel("color: colour to set").fill("#ff8844");
+      await c.getByRole("button", { name: "Set colour" }).click();
+      // The unit keeps 4 bits per channel: #ff8844 is applied as #f08040, and that is what the page shows.
+      await c.locator(".control.color output", { hasText: "#f08040" }).waitFor();
+      assert.equal(await c.locator(".control.color .swatch").getAttribute("aria-label"), "confirmed colour #f08040");
+      await c.getByLabel("brightness: level to set").fill("100");
+      await c.getByRole("button", { name: "Set", exact: true }).click();
+      // It caps brightness at 80 %.
+      await c.locator(".control.brightness output", { hasText: /^80 %$/ }).waitFor();
+      assert.equal(await c.getByLabel("brightness: level to set").inputValue(), "80");
+      await c.getByRole("switch", { name: "switch" }).click();
+      await c.locator(".control.switch output", { hasText: /^on$/i }).waitFor();
+      await screenshot("light");
+      // Its Last Will: the page shows it offline.
+      device.stream.destroy();
+      await c.locator(".state", { hasText: "offline" }).waitFor();
+    } finally {
+      await end(device);
+    }
   });
 
   test("no console errors on the page", () => {

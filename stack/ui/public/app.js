@@ -404,6 +404,7 @@ function show(u) {
   $(".about-button", el).hidden = !operational;
   $(".remove-button", el).hidden = !operational || !$(".confirm-remove", el).hidden;
   $(".forget-button", el).hidden = operational || u.onboarding.state === "onboarding";
+  if (u.onboarding.state === "removed") $(".about", el).hidden = true;
 
   if (u.about) {
     const dl = $(".about dl", el);
