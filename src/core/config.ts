@@ -15,6 +15,10 @@ export interface DeviceConfig {
   requestIntervalMs: number;
   keepAliveS: number;
   reportIntervalMs: number;
+  /** PROTOCOL §10: the first reconnect after the broker ends an established session waits uniformly in [0, this). */
+  reconnectSpreadMs: number;
+  /** PROTOCOL §10: CONNACK 3 (server unavailable) backs off at least this long. */
+  unavailableBackoffMs: number;
   /** Delay between the remove confirmation and the restart, so the last publishes leave. */
   restartDelayMs: number;
 }
@@ -28,6 +32,8 @@ export const DEFAULTS = Object.freeze({
   keepAliveS: 60,
   reportIntervalMs: 60_000,
   restartDelayMs: 500,
+  reconnectSpreadMs: 20_000,
+  unavailableBackoffMs: 30_000,
 } as const);
 
 export function makeConfig(

@@ -72,6 +72,7 @@ export class Device {
     } catch (e) {
       this.log.error("record.unreadable", { error: String(e) });
     }
+    this.platform.wifi.onRejoin?.(() => this.dispatch({ type: "wifi_rejoined" }));
     this.dispatch({ type: "boot", record });
   }
 

@@ -37,6 +37,15 @@ export type Phase =
 /** Longest wait between requests the discovery server refused as unknown (PROTOCOL §6). */
 export const REFUSED_MAX_MS = 60_000;
 
+/** PROTOCOL §10: after a local Wi-Fi rejoin the reconnect goes within this jitter. */
+export const WIFI_REJOIN_JITTER_MS = 1000;
+
+/** A draw forced into [0, 1) (a broken source never yields NaN or the ceiling). */
+function unitDraw(r: number): number {
+  if (!(r >= 0)) return 0;
+  return r < 1 ? r : 1 - Number.EPSILON;
+}
+
 export type TimerName = "window" | "retry" | "reconnect" | "stable" | "report" | "restart";
 
 /** Which request an activation session is waiting on. */
@@ -92,6 +101,8 @@ export type Event =
   | { type: "mqtt_message"; session: number; topic: string; payload: string; bytes: number }
   | { type: "mqtt_closed"; session: number; reason: CloseReason; detail: string }
   | { type: "timer"; name: TimerName }
+  /** The platform got its Wi-Fi link back after it dropped (not a join the reducer asked for). */
+  | { type: "wifi_rejoined" }
   /** The commit of the step that started in `before` failed; the rest of that step did not run. */
   | { type: "store_failed"; error: string; purpose: CommitPurpose; before: State };
 
@@ -196,6 +207,7 @@ class Transition {
       case "mqtt_message": return this.message(e);
       case "mqtt_closed": return this.closed(e.session, e.reason, e.detail);
       case "timer": return this.timer(e.name);
+      case "wifi_rejoined": return this.wifiRejoined();
       case "store_failed": return this.storeFailed(e.error, e.purpose, e.before);
     }
   }
@@ -683,6 +695,7 @@ class Transition {
 
   private closed(session: number, reason: CloseReason, detail: string): void {
     if (session !== this.s.session) return;
+    const wasConnected = this.s.connected;
     this.s.connected = false;
     this.s.open = false;
     const phase = this.s.phase;
@@ -691,7 +704,7 @@ class Transition {
     this.fx({ kind: "timer_clear", name: "retry" });
     this.fx({ kind: "timer_clear", name: "stable" });
     this.fx({ kind: "timer_clear", name: "report" });
-    const delay = this.nextBackoff();
+    const delay = this.reconnectDelay(reason, wasConnected);
     // Credentials refused: back off and try again, never erase (PROTOCOL §10).
     this.log(reason === "auth" || reason === "tls" ? "error" : "warn", "session.closed", { reason, detail, retry_ms: delay });
     if (phase === "operational" || phase === "home_prefix") {
@@ -777,6 +790,28 @@ class Transition {
       this.s = { ...undo, record };
       this.connectOperational();
     }
+  }
+
+  /**
+   * PROTOCOL §10. The broker ending an established session reaches every unit of a fleet at once:
+   * the first reconnect is spread uniformly over [0, reconnectSpreadMs), then the doubling goes on.
+   * CONNACK 3 (server unavailable) waits at least unavailableBackoffMs plus the jittered backoff.
+   */
+  private reconnectDelay(reason: CloseReason, wasConnected: boolean): number {
+    if (reason === "unavailable") return this.cfg.unavailableBackoffMs + this.nextBackoff();
+    if (wasConnected && (reason === "network" || reason === "closed" || reason === "timeout")) {
+      return Math.floor(unitDraw(this.ctx.random()) * this.cfg.reconnectSpreadMs);
+    }
+    return this.nextBackoff();
+  }
+
+  /** Back on Wi-Fi after a drop: a pending reconnect goes at once (≤ 1 s jitter), not after its spread or backoff. */
+  private wifiRejoined(): void {
+    const phase = this.s.phase;
+    if (this.s.open || (phase !== "connect" && phase !== "activate_local" && phase !== "activate_cloud")) return;
+    const delay = Math.floor(unitDraw(this.ctx.random()) * WIFI_REJOIN_JITTER_MS);
+    this.log("info", "wifi.rejoined", { retry_ms: delay });
+    this.fx({ kind: "timer_set", name: "reconnect", ms: delay });
   }
 
   private nextBackoff(): number {

@@ -17,6 +17,8 @@ export interface WiFiPort {
   join(ssid: string, password: string, done: (result: JoinResult) => void): void;
   /** Leave the current network (before re-joining another one). */
   disconnect(): void;
+  /** Optional: `callback` runs each time a joined network that dropped is back (the platform rejoined it). */
+  onRejoin?(callback: () => void): void;
 }
 
 /** A local broker found by mDNS: SRV target, its address and SRV port. */
@@ -46,8 +48,11 @@ export interface MqttConnectOptions {
   will?: Will;
 }
 
-/** Why a session ended. `auth` = CONNACK not authorised / bad credentials; `tls` = handshake or certificate failure. */
-export type CloseReason = "auth" | "tls" | "refused" | "network" | "timeout" | "closed";
+/**
+ * Why a session ended. `auth` = CONNACK not authorised / bad credentials; `tls` = handshake or
+ * certificate failure; `unavailable` = CONNACK 3 (server unavailable).
+ */
+export type CloseReason = "auth" | "tls" | "refused" | "unavailable" | "network" | "timeout" | "closed";
 
 export interface MqttHandlers {
   onConnected(): void;

@@ -138,7 +138,8 @@ function classify(failure: string, probe: TlsProbe, ready: boolean): { reason: C
   if (refused) {
     const code = refused[1];
     const text = CONNACK_TEXT[code] ?? "refused";
-    return { reason: code === "4" || code === "5" ? "auth" : "refused", detail: `CONNACK ${code} (${text})` };
+    const reason: CloseReason = code === "4" || code === "5" ? "auth" : code === "3" ? "unavailable" : "refused";
+    return { reason, detail: `CONNACK ${code} (${text})` };
   }
   if (failure === "read time out") return { reason: "timeout", detail: "no traffic for 1.5 keep-alive intervals" };
   if (!probe.tcp || !probe.heard) return { reason: "network", detail: `connect failed (${failure || "closed"})` };

@@ -33,6 +33,7 @@ export class ModdableWiFi implements WiFiPort {
   #wifi: WiFi | undefined;
   #attempt = 0;
   #rejoinMs = 0;
+  #onRejoin: (() => void) | undefined;
 
   constructor(private readonly o: WiFiOptions) {}
 
@@ -101,8 +102,14 @@ export class ModdableWiFi implements WiFiPort {
       this.o.log.info("wifi.rejoin", { ssid, after_ms: delay });
       this.join(ssid, password, (r) => {
         if (!r.ok) this.#keepUp(ssid, password);
+        else this.#onRejoin?.();
       });
     }, delay);
+  }
+
+  /** The core reconnects its broker session at once after a rejoin (PROTOCOL §10). One listener. */
+  onRejoin(callback: () => void): void {
+    this.#onRejoin = callback;
   }
 
   disconnect(): void {

@@ -484,7 +484,11 @@ test("session loss: exponential backoff with full jitter, reset after 60 s up; a
   assert(r.state.attempt > 0, "attempts counted while failing");
   r.send({ type: "timer", name: "stable" });
   equal(r.state.attempt, 0);
+  // The broker ended an established session: the first reconnect is spread over [0, 20 s) (§10) ...
   r.send({ type: "mqtt_closed", session: r.state.session, reason: "network", detail: "" });
+  r.send({ type: "timer", name: "reconnect" });
+  // ... then a connect that fails starts the doubling again at 1 s.
+  r.send({ type: "mqtt_closed", session: r.state.session, reason: "refused", detail: "" });
   const t = r.find("timer_set");
   assert(t && t.ms <= 1000, "backoff restarted at 1 s");
 });

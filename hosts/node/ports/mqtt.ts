@@ -16,7 +16,8 @@ export function closeReason(err: (Error & { code?: string | number }) | undefine
   const code = err.code;
   // CONNACK return codes 4 (bad user name or password) and 5 (not authorised)
   if (code === 4 || code === 5 || /not authori[sz]ed|bad user ?name or password/i.test(err.message)) return "auth";
-  if (code === 2 || code === 3 || code === 1) return "refused";
+  if (code === 3) return "unavailable";
+  if (code === 2 || code === 1) return "refused";
   if (typeof code === "string" && code === "ECONNREFUSED") return "refused";
   if (typeof code === "string" && (code === "ETIMEDOUT" || code === "ECONNRESET" || code === "EPIPE")) return "network";
   if ((typeof code === "string" && TLS_CODES.test(code)) || /certificate|handshake|ssl|tls alert/i.test(err.message)) return "tls";
