@@ -72,8 +72,8 @@ export class Accounts {
   constructor(private readonly ca: Ca) {}
 
   /** A fresh account for a device (replacing any older one), with a certificate for its factory key. */
-  create(identity: FactoryIdentity, home: string, gateway: string): DeviceAccount {
-    const certPem = issueDeviceCert(this.ca, identity.certPem, identity.deviceId);
+  async create(identity: FactoryIdentity, home: string, gateway: string): Promise<DeviceAccount> {
+    const certPem = await issueDeviceCert(this.ca, identity.certPem, identity.deviceId);
     const account: DeviceAccount = {
       deviceId: identity.deviceId,
       deviceType: identity.deviceType,

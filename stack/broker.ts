@@ -196,6 +196,7 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
     // judged by the wrong certificate. Every connection shows the certificate it really has.
     secureOptions: constants.SSL_OP_NO_TICKET,
   }, (socket) => {
+    socket.setNoDelay(true); // MQTT is request/response: Nagle + delayed ACK would stall each exchange ~40 ms
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     aedes.handle(socket);

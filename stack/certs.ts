@@ -4,13 +4,14 @@
 // Moddable's TLS client constraints shape this: the server must send leaf + CA (see `chainPem`),
 // names are checked against the SAN only, the client key must be PKCS#8 DER.
 
-import { X509Certificate, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, randomInt } from "node:crypto";
+import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import forge from "node-forge";
 import { isActivationCode, isId } from "../src/core/ids";
 import { labelPayload } from "../src/core/label";
+import { issueClientCert } from "./x509";
 
 export interface CertAndKey {
   certPem: string;
@@ -205,11 +206,10 @@ export function createFactoryIdentity(ca: Ca, options: IdentityOptions): Factory
 /**
  * The operational device certificate (PROTOCOL §5): issued for the factory key pair's public key
  * (`publicKey` is that key in SPKI PEM, or the factory certificate it is in), naming the device id.
+ * Signed with native crypto (x509.ts), off the event loop.
  */
-export function issueDeviceCert(ca: Ca, publicKey: string, deviceId: string, days = 365): string {
-  if (!isId(deviceId)) throw new Error("device id is not a valid id");
-  const spkiPem = createPublicKey(publicKey).export({ type: "spki", format: "pem" }).toString();
-  return sign({ subjectCn: deviceId, subjectPublicKeyPem: spkiPem, issuer: ca, days, extensions: clientExtensions() });
+export function issueDeviceCert(ca: Ca, publicKey: string, deviceId: string, days = 365): Promise<string> {
+  return issueClientCert(ca, publicKey, deviceId, days);
 }
 
 export function pemToDer(pem: string): Buffer {

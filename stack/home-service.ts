@@ -83,7 +83,7 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
       return;
     }
     broker.disconnect(req.deviceId);
-    const account = accounts.create(identity, c.home, c.gateway);
+    const account = await accounts.create(identity, c.home, c.gateway);
     log("account_created", { device: account.deviceId, user: account.user, home: account.home, gateway: account.gateway });
     try {
       await mosquitto?.setUsers(new Map([[account.user, mosquittoDevice(account)]]));

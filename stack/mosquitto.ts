@@ -11,11 +11,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { MqttClient } from "mqtt";
+import mqtt, { type MqttClient } from "mqtt";
 import { randomSecret } from "./accounts";
 import type { MqttBroker, ServerTls } from "./broker";
 import type { StackLog } from "./log";
-import { connectMqtt } from "./mqtt-connect";
 
 export const MOSQUITTO_BIN = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
 
@@ -154,7 +153,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
         const open = /Opening ipv[46] listen socket on port (\d+)/.exec(line);
         if (open) { listening.add(Number(open[1])); onListening?.(); }
         else if (line.includes("Reloading config")) reloadWaiters.splice(0).forEach((w) => w());
-        else if (/error|warning/i.test(line) && !/should not be run as root/.test(line)) log("mosquitto", { line: line.trim().slice(0, 200) });
+        else if (/error|warning/i.test(line) && !/should not be run as root|unexpected eof while reading/.test(line)) log("mosquitto", { line: line.trim().slice(0, 200) });
       }
     });
     listening = new Set();
@@ -169,12 +168,20 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
 
   let service: MqttClient | undefined;
   async function connectService(): Promise<void> {
-    const client = await connectMqtt({
+    // Reconnects by itself (and resubscribes) should mosquitto ever drop it; the stack's own logic
+    // would otherwise go deaf.
+    const client = mqtt.connect({
       host: o.host, port: servicePort, protocol: "mqtts", ca: o.tls.caPem, rejectUnauthorized: true, servername: "localhost",
       username: serviceUser, password: servicePassword, clientId: `${o.name}-service-${randomSecret(4)}`, protocolVersion: 4, clean: true,
+      reconnectPeriod: 250, connectTimeout: 5000,
     });
     client.on("message", (topic, payload) => o.onMessage(topic, payload.toString("utf8")));
     client.on("error", (err) => log("service_error", { reason: err.message }));
+    client.on("offline", () => { if (service === client) log("service_offline"); });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("service client did not connect within 10 s")), 10_000);
+      client.once("connect", () => { clearTimeout(timer); resolve(); });
+    });
     if (o.serviceTopics.length) await client.subscribeAsync([...o.serviceTopics], { qos: 0 });
     service = client;
   }
@@ -192,6 +199,8 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
         if (!c) return;
         const seen = new Promise<void>((resolve) => reloadWaiters.push(resolve));
         c.kill("SIGHUP");
+        // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
+        service?.publish("stack/reload-nudge", "", { qos: 0 });
         await Promise.race([seen, new Promise((r) => setTimeout(r, 3000))]);
         // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
         // the "Reloading" line is answered after the new files are in force.

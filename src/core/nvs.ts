@@ -94,6 +94,7 @@ export function nvsChecked(store: KeyValueStore): KeyValueStore {
       checkNames("delete", domain, key);
       store.delete(domain, key);
     },
+    ...(store.batch ? { batch: (writes: () => void) => store.batch!(writes) } : {}),
   };
 }
 

@@ -80,6 +80,11 @@ export interface KeyValueStore {
   get(domain: string, key: string): StoredValue | undefined;
   set(domain: string, key: string, value: StoredValue): void;
   delete(domain: string, key: string): void;
+  /**
+   * Optional: run `writes` (sets and deletes) as one write to the medium, atomically, throwing if
+   * it fails. A file store writes once per record commit instead of once per key.
+   */
+  batch?(writes: () => void): void;
 }
 
 export type TimerHandle = unknown;

@@ -210,15 +210,17 @@ export class CredentialStore {
     const dropIfPresent = (key: string): void => {
       if (st.get(d, key) !== undefined) st.delete(d, key);
     };
-    dropIfPresent(slotKey(target, "len"));
-    for (let i = 0; i < chunks.length; i++) st.set(d, slotKey(target, `c${i}`), chunks[i]);
-    for (let i = chunks.length; i < RECORD_MAX_CHUNKS; i++) dropIfPresent(slotKey(target, `c${i}`));
-    st.set(d, slotKey(target, "crc"), crc32(text) | 0);
-    st.set(d, slotKey(target, "gen"), gen);
-    st.set(d, slotKey(target, "len"), chunks.length);
-    const check = this.#readSlot(target);
-    if (!check.ok) throw new Error(`credential record not stored: read-back of slot ${target} ${check.problem}`);
-    st.set(d, ACT, target);
+    inBatch(st, () => {
+      dropIfPresent(slotKey(target, "len"));
+      for (let i = 0; i < chunks.length; i++) st.set(d, slotKey(target, `c${i}`), chunks[i]);
+      for (let i = chunks.length; i < RECORD_MAX_CHUNKS; i++) dropIfPresent(slotKey(target, `c${i}`));
+      st.set(d, slotKey(target, "crc"), crc32(text) | 0);
+      st.set(d, slotKey(target, "gen"), gen);
+      st.set(d, slotKey(target, "len"), chunks.length);
+      const check = this.#readSlot(target);
+      if (!check.ok) throw new Error(`credential record not stored: read-back of slot ${target} ${check.problem}`);
+      st.set(d, ACT, target);
+    });
   }
 
   /** Removes the record: load() returns null afterwards. A crash midway leaves the old record or none. */
@@ -231,6 +233,14 @@ export class CredentialStore {
       for (let i = 0; i < RECORD_MAX_CHUNKS; i++) keys.push(slotKey(s, `c${i}`));
       keys.push(slotKey(s, "crc"), slotKey(s, "gen"));
     }
-    for (const key of keys) if (st.get(d, key) !== undefined) st.delete(d, key);
+    inBatch(st, () => {
+      for (const key of keys) if (st.get(d, key) !== undefined) st.delete(d, key);
+    });
   }
+}
+
+/** One write to the medium where the store can batch (the slot order still holds key by key elsewhere). */
+function inBatch(st: KeyValueStore, writes: () => void): void {
+  if (st.batch) st.batch(writes);
+  else writes();
 }

@@ -53,10 +53,10 @@ describe("development PKI", () => {
     assert.throws(() => createFactoryIdentity(ca, { deviceType: "light", deviceId: "a/b" }));
   });
 
-  test("the operational certificate is issued for the factory key and names the device", () => {
+  test("the operational certificate is issued for the factory key and names the device", async () => {
     const ca = createCa("Test CA");
     const id = createFactoryIdentity(ca, { deviceType: "socket", deviceId: "op-0001" });
-    const issued = new X509Certificate(issueDeviceCert(ca, id.certPem, id.deviceId));
+    const issued = new X509Certificate(await issueDeviceCert(ca, id.certPem, id.deviceId));
     assert.ok(issued.publicKey.equals(new X509Certificate(id.certPem).publicKey));
     assert.ok(issued.checkPrivateKey(createPrivateKey(id.keyPem)));
     assert.match(issued.subject, /^CN=op-0001$/m);

@@ -54,14 +54,17 @@ describe("stack: what is refused", () => {
     await controller.addDevice({ activationCode: identity.activationCode, deviceId: identity.deviceId, deviceType: identity.deviceType });
     await waitUntil(() => rec.seen("activation_pending", identity.deviceId));
     account = stack.cloud.accounts.get(identity.deviceId)!;
+    const other = stack.registry.get("dev-socket-0001")!;
+    otherCert = await issueDeviceCert(stack.ca, other.certPem, other.deviceId);
   });
   after(async () => { await stack.close(); });
 
+  let otherCert = "";
   function entry(overrides: Record<string, unknown> = {}): string {
     const other = stack.registry.get("dev-socket-0001")!;
     return JSON.stringify({
       activation_code: "AbCdEf123456", device_id: other.deviceId, broker_ip: "127.0.0.1:8883",
-      device_certificate: issueDeviceCert(stack.ca, other.certPem, other.deviceId), user: "u", password: "p", ...overrides,
+      device_certificate: otherCert, user: "u", password: "p", ...overrides,
     });
   }
 
@@ -102,7 +105,7 @@ describe("stack: what is refused", () => {
     const foreign = createCa("Foreign CA");
     await refused(connectDevice({
       port: stack.discovery.mqttPort, caPem: stack.caPem, username: identity.activationCode,
-      identity, certPem: issueDeviceCert(foreign, identity.certPem, identity.deviceId),
+      identity, certPem: await issueDeviceCert(foreign, identity.certPem, identity.deviceId),
     }));
   });
 

@@ -1,6 +1,7 @@
 // MqttPort over the `mqtt` client and Node's TLS: the factory CA is the only trust anchor, the
 // client key is the factory key, the certificate the factory one or the one issued at activation.
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { createSecureContext, type SecureContext } from "node:tls";
 import type { CloseReason, MqttConnectOptions, MqttHandlers, MqttPort, MqttSession } from "../../../src/core/ports";
 
 export interface TlsMaterial {
@@ -26,6 +27,8 @@ export function closeReason(err: (Error & { code?: string | number }) | undefine
 
 export class NodeMqttPort implements MqttPort {
   private readonly live = new Set<MqttClient>();
+  /** One TLS context per client certificate (factory, issued): keys and chains are parsed once, not per connect. */
+  private readonly contexts = new Map<string, SecureContext>();
 
   constructor(private readonly tls: TlsMaterial, private readonly connectTimeoutMs = 10_000) {}
 
@@ -40,6 +43,16 @@ export class NodeMqttPort implements MqttPort {
     this.live.clear();
   }
 
+  private context(certPem: string): SecureContext {
+    let c = this.contexts.get(certPem);
+    if (!c) {
+      c = createSecureContext({ ca: this.tls.caPem, cert: certPem, key: this.tls.keyPem, minVersion: "TLSv1.2" });
+      if (this.contexts.size >= 4) this.contexts.clear(); // a unit has two certificates; bound it anyway
+      this.contexts.set(certPem, c);
+    }
+    return c;
+  }
+
   connect(o: MqttConnectOptions, h: MqttHandlers): MqttSession {
     const options: IClientOptions = {
       protocol: "mqtts",
@@ -51,13 +64,12 @@ export class NodeMqttPort implements MqttPort {
       reconnectPeriod: 0, // the core owns reconnects (backoff with full jitter)
       connectTimeout: this.connectTimeoutMs,
       protocolVersion: 4,
-      ca: this.tls.caPem,
-      cert: o.clientCertPem ?? this.tls.certPem,
-      key: this.tls.keyPem,
       rejectUnauthorized: true,
       servername: isIp(o.host) ? undefined : o.host,
     };
-    Object.assign(options, { minVersion: "TLSv1.2" }); // passed through to tls.connect
+    // Passed through to tls.connect: no Nagle (every MQTT packet is a request or an answer), and the
+    // identity's one TLS context (CA, client certificate, factory key).
+    Object.assign(options, { noDelay: true, secureContext: this.context(o.clientCertPem ?? this.tls.certPem) });
     if (o.username !== undefined) options.username = o.username;
     if (o.password !== undefined) options.password = o.password;
     if (o.will) options.will = { topic: o.will.topic, payload: Buffer.from(o.will.payload), retain: o.will.retain, qos: 0 };

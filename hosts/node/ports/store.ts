@@ -1,5 +1,6 @@
 // A file-backed KeyValueStore shaped like ESP32 NVS: one JSON file per domain, each write
-// atomic (temporary file + rename), NVS limits enforced as on the device.
+// atomic (temporary file + rename), NVS limits enforced as on the device. A batch (a record
+// commit) is one write and one rename.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nvsChecked } from "../../../src/core/nvs";
@@ -7,6 +8,8 @@ import type { KeyValueStore, StoredValue } from "../../../src/core/ports";
 
 class FileStore implements KeyValueStore {
   private readonly cache = new Map<string, Record<string, StoredValue>>();
+  /** Inside batch(): domains changed and not yet written. */
+  private dirty: Set<string> | undefined;
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -30,6 +33,7 @@ class FileStore implements KeyValueStore {
   }
 
   private save(domain: string, d: Record<string, StoredValue>): void {
+    if (this.dirty) { this.dirty.add(domain); return; }
     const f = this.file(domain);
     writeFileSync(`${f}.tmp`, JSON.stringify(d, null, 1), { mode: 0o600 });
     renameSync(`${f}.tmp`, f);
@@ -44,6 +48,23 @@ class FileStore implements KeyValueStore {
     const d = { ...this.load(domain), [key]: value };
     this.save(domain, d);
     this.cache.set(domain, d);
+  }
+
+  batch(writes: () => void): void {
+    if (this.dirty) { writes(); return; }
+    const dirty = (this.dirty = new Set());
+    const before = new Map(this.cache);
+    try {
+      writes();
+      this.dirty = undefined;
+      for (const domain of dirty) this.save(domain, this.load(domain));
+    } catch (e) {
+      // Nothing reached the file (or the one write failed): the cache goes back to what is on disk.
+      this.dirty = undefined;
+      this.cache.clear();
+      for (const [k, v] of before) this.cache.set(k, v);
+      throw e;
+    }
   }
 
   delete(domain: string, key: string): void {
