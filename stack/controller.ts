@@ -22,6 +22,8 @@ export interface ControllerOptions {
   home: string;
   gateway: string;
   clientId?: string;
+  /** The name the broker's certificate is checked against, if not `host` (the gateway: MQTT2GO.local). */
+  servername?: string;
   log?: StackLog;
 }
 
@@ -60,6 +62,7 @@ export class Controller {
       protocol: "mqtts",
       ca: o.caPem,
       rejectUnauthorized: true,
+      ...(o.servername !== undefined ? { servername: o.servername } : {}),
       username: o.user,
       password: o.password,
       clientId: o.clientId ?? `controller-${Math.random().toString(36).slice(2, 10)}`,

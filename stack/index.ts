@@ -4,7 +4,7 @@
 
 import { FactoryRegistry, randomSecret, type Accounts, type ControllerAccount } from "./accounts";
 import type { ServerTls } from "./broker";
-import { createFactoryIdentity, loadCertsDir, DEV_CERTS_DIR, type Ca, type FactoryIdentity, type IdentityOptions } from "./certs";
+import { createFactoryIdentity, issueServerCert, loadCertsDir, DEV_CERTS_DIR, type Ca, type FactoryIdentity, type IdentityOptions } from "./certs";
 import { startCloud } from "./cloud";
 import { Controller } from "./controller";
 import { ACTIVATION_TTL_MS, startDiscovery } from "./discovery";
@@ -69,6 +69,8 @@ export interface Stack {
 }
 
 export const STACK_HOST = "127.0.0.1";
+/** The only name on the gateway's certificate (PROTOCOL §4: the SRV target). */
+export const GATEWAY_SERVER_NAME = "MQTT2GO.local";
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = STACK_HOST;
@@ -107,8 +109,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     closers.push(() => cloud.close());
     let gateway: Gateway | undefined;
     if (options.local) {
+      // The gateway's certificate names only its mDNS host, as a real SH-GW's does: devices reach it
+      // at its address and verify it by the SRV target (the TLS server name), never by the IP.
+      const gwCert = issueServerCert(certs.ca, { commonName: "MQTT2GO gateway", dnsNames: [GATEWAY_SERVER_NAME], ips: [] });
+      const gwTls: ServerTls = { chainPem: gwCert.chainPem, keyPem: gwCert.keyPem, caPem: certs.ca.certPem };
       gateway = await startGateway({
-        host, port: options.ports?.gateway, tls, ca: certs.ca, registry, controllers: [localAccount], radio, ttlMs,
+        host, port: options.ports?.gateway, tls: gwTls, ca: certs.ca, registry, controllers: [localAccount], radio, ttlMs,
         mdnsPort: options.mdnsPort ?? MDNS_PORT, log,
       });
       closers.push(() => gateway!.close());
@@ -133,6 +139,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const account = target === "gateway" ? localAccount : cloudAccount;
         const c = await Controller.connect({
           host, port: target === "gateway" ? gw!.controllerPort : cloud.controllerPort, caPem: certs.ca.certPem,
+          ...(target === "gateway" ? { servername: GATEWAY_SERVER_NAME } : {}),
           user: account.user, password: account.password, home: account.home, gateway: account.gateway, log,
         });
         controllers.add(c);

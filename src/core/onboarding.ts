@@ -382,7 +382,7 @@ class Transition {
       const p = this.s.pending;
       this.s.pending = undefined;
       return this.persistAndConnect({
-        broker: { kind: "local", host: at.address, port: at.port },
+        broker: { kind: "local", host: at.address, port: at.port, name: at.host },
         user: p.user, password: p.password, cert: p.cert, wifi: this.s.wifi,
       });
     }
@@ -393,8 +393,8 @@ class Transition {
       return this.connectOperational();
     }
     this.log("info", "mdns.found", { host: found.host, address: found.address, port: found.port });
-    if (found.address !== record.broker.host || found.port !== record.broker.port) {
-      const updated: CredentialRecord = { ...record, broker: { kind: "local", host: found.address, port: found.port } };
+    if (found.address !== record.broker.host || found.port !== record.broker.port || found.host !== record.broker.name) {
+      const updated: CredentialRecord = { ...record, broker: { kind: "local", host: found.address, port: found.port, name: found.host } };
       this.s.record = updated;
       this.commit(updated, "address");
     }
@@ -429,10 +429,9 @@ class Transition {
     this.s.step = "connecting";
     this.fx({ kind: "timer_clear", name: "retry" });
     this.log("info", "init.connect", { host, port, session });
-    this.fx({
-      kind: "mqtt_connect", session,
-      options: { host, port, clientId: id.deviceId, username: id.activationCode, keepAliveS: this.cfg.keepAliveS },
-    });
+    const options: MqttConnectOptions = { host, port, clientId: id.deviceId, username: id.activationCode, keepAliveS: this.cfg.keepAliveS };
+    if (at) options.serverName = at.host;
+    this.fx({ kind: "mqtt_connect", session, options });
   }
 
   private requestTimer(): void {
@@ -471,7 +470,7 @@ class Transition {
       const at = this.s.local;
       if (!at) return this.endAttempt("local_broker_lost");
       return this.persistAndConnect({
-        broker: { kind: "local", host: at.address, port: at.port },
+        broker: { kind: "local", host: at.address, port: at.port, name: at.host },
         user: r.value.user, password: r.value.password, cert: r.value.cert, wifi: this.s.wifi,
       });
     }
@@ -549,6 +548,7 @@ class Transition {
       host: record.broker.host, port: record.broker.port, clientId: this.cfg.identity.deviceId,
       username: record.user, password: record.password, clientCertPem: record.cert, keepAliveS: this.cfg.keepAliveS,
     };
+    if (record.broker.name !== undefined) options.serverName = record.broker.name;
     if (prefix) options.will = { topic: statusOut(prefix), payload: encodeWill(), retain: true };
     this.fx({ kind: "mqtt_connect", session, options });
   }

@@ -44,6 +44,11 @@ export interface MqttConnectOptions {
   username?: string;
   password?: string;
   clientCertPem?: string;
+  /**
+   * The name the broker's certificate must carry (TLS server name): a local broker's SRV target
+   * (MQTT2GO.local) while `host` is its address. Default: `host`.
+   */
+  serverName?: string;
   keepAliveS: number;
   will?: Will;
 }

@@ -17,7 +17,8 @@ import { NVS_MAX_STRING_BYTES, nvsChecked, utf8Width } from "./nvs";
 import type { KeyValueStore } from "./ports";
 
 export interface CredentialRecord {
-  broker: { kind: "local" | "cloud"; host: string; port: number };
+  /** `host` is what to connect to; `name`, if set, the TLS server name (a local broker's SRV target). */
+  broker: { kind: "local" | "cloud"; host: string; port: number; name?: string };
   user: string;
   password: string;
   /** PEM certificate issued at activation. */
@@ -30,7 +31,11 @@ export interface CredentialRecord {
   groups?: string[];
 }
 
-export const RECORD_VERSION = 1;
+/** 2 added broker.name; a version-1 record loads as it is (no name: the address is verified) and is written as 2 on its next commit. */
+export const RECORD_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = Object.freeze([1, 2]);
+/** DNS names are at most 253 characters. */
+const MAX_SERVER_NAME = 253;
 export const RECORD_MAX_CHUNKS = 4;
 export const DEFAULT_RECORD_DOMAIN = "mqtt2go";
 
@@ -53,6 +58,7 @@ export function recordProblem(r: unknown): string | undefined {
   if (b.kind !== "local" && b.kind !== "cloud") return "broker.kind is not local or cloud";
   if (typeof b.host !== "string" || b.host.length === 0) return "broker.host is not a non-empty string";
   if (typeof b.port !== "number" || !Number.isInteger(b.port) || b.port < 1 || b.port > 65535) return "broker.port is not a port number";
+  if (b.name !== undefined && (typeof b.name !== "string" || b.name.length === 0 || b.name.length > MAX_SERVER_NAME)) return "broker.name is not a host name";
   if (typeof r.user !== "string") return "user is not a string";
   if (typeof r.password !== "string") return "password is not a string";
   if (typeof r.cert !== "string" || r.cert.length === 0) return "cert is not a non-empty string";
@@ -77,7 +83,9 @@ export function recordProblem(r: unknown): string | undefined {
 /** A copy holding only the record's own fields, in a fixed order; `r` must be valid. */
 function normalize(r: CredentialRecord): CredentialRecord {
   const out: CredentialRecord = {
-    broker: { kind: r.broker.kind, host: r.broker.host, port: r.broker.port },
+    broker: r.broker.name !== undefined
+      ? { kind: r.broker.kind, host: r.broker.host, port: r.broker.port, name: r.broker.name }
+      : { kind: r.broker.kind, host: r.broker.host, port: r.broker.port },
     user: r.user,
     password: r.password,
     cert: r.cert,
@@ -153,7 +161,7 @@ export class CredentialStore {
       return bad("not JSON");
     }
     if (!isObject(parsed)) return bad("not a record");
-    if (parsed.v !== RECORD_VERSION)
+    if (typeof parsed.v !== "number" || !READABLE_VERSIONS.includes(parsed.v))
       return bad(`unknown format version ${typeof parsed.v === "number" && Number.isInteger(parsed.v) ? String(parsed.v) : "(not a number)"}`);
     const problem = recordProblem(parsed);
     if (problem !== undefined) return bad(`invalid: ${problem}`);

@@ -43,6 +43,8 @@ interface TlsProbe {
 }
 
 interface SecureOptions {
+  /** TLS server name the certificate is verified against (the SDK's Session maps it to tls_server_name; default the host). */
+  serverName?: string;
   protocolVersion: number;
   certificate: Binary;
   clientCertificates: Binary[];
@@ -172,6 +174,7 @@ class Session implements MqttSession {
       protocolVersion: 0x0303, certificate: tls.ca, clientCertificates: [clientCert], clientKey: tls.key, cache: false,
       probe: this.#probe,
     };
+    if (o.serverName !== undefined) secure.serverName = o.serverName;
     const options: ClientOptions = {
       host: o.host, port: o.port, id: o.clientId, timeout: o.keepAliveS * 1000, Socket: ProbedSecureSocket, secure,
     };

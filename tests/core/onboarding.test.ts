@@ -26,7 +26,7 @@ test("local WPS flow: mDNS → init session → GET_CREDENTIALS → persist → 
   equal(r.state.phase, "activate_local");
   const c = r.find("mqtt_connect");
   assert(c);
-  deepEqual(c.options, { host: "192.168.1.10", port: 8883, clientId: DID, username: AC, keepAliveS: 60 });
+  deepEqual(c.options, { host: "192.168.1.10", port: 8883, clientId: DID, username: AC, keepAliveS: 60, serverName: "MQTT2GO.local" });
 
   r.connected();
   // subscribe to the reply topic before publishing the request
@@ -45,7 +45,7 @@ test("local WPS flow: mDNS → init session → GET_CREDENTIALS → persist → 
   const commit = r.find("store_commit");
   assert(commit);
   deepEqual(commit.record, {
-    broker: { kind: "local", host: "192.168.1.10", port: 8883 }, user: "u-0001", password: "p4ssw0rd-secret", cert: CERT_PEM,
+    broker: { kind: "local", host: "192.168.1.10", port: 8883, name: "MQTT2GO.local" }, user: "u-0001", password: "p4ssw0rd-secret", cert: CERT_PEM,
     wifi: { ssid: "HomeNet", password: "home-pass-123" },
   });
   const kinds = r.kinds();
@@ -54,6 +54,7 @@ test("local WPS flow: mDNS → init session → GET_CREDENTIALS → persist → 
   const op = r.find("mqtt_connect");
   deepEqual(op?.options, {
     host: "192.168.1.10", port: 8883, clientId: DID, username: "u-0001", password: "p4ssw0rd-secret", clientCertPem: CERT_PEM, keepAliveS: 60,
+    serverName: "MQTT2GO.local",
   });
   equal(r.state.phase, "connect");
 
@@ -134,7 +135,7 @@ test("guest Wi-Fi flow: WPS fails → guest SSID with the activation code → cr
   equal(r.state.phase, "rediscover");
   r.send({ type: "mdns_done", found: { host: "MQTT2GO.local", address: "192.168.1.10", port: 8884 } });
   deepEqual(r.find("store_commit")?.record, {
-    broker: { kind: "local", host: "192.168.1.10", port: 8884 }, user: "u-0001", password: "p4ssw0rd-secret", cert: CERT_PEM,
+    broker: { kind: "local", host: "192.168.1.10", port: 8884, name: "MQTT2GO.local" }, user: "u-0001", password: "p4ssw0rd-secret", cert: CERT_PEM,
     wifi: { ssid: "HomeNet", password: "home-pass-123" },
   });
   equal(r.find("mqtt_connect")?.options.host, "192.168.1.10");

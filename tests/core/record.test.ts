@@ -87,7 +87,7 @@ test("record: stored layout: JSON with version, int32 crc of the text, chunk cou
   const text = mem.get(D, "s0.c0");
   assert(typeof text === "string");
   const parsed = JSON.parse(text) as { v: unknown };
-  equal(parsed.v, 1);
+  equal(parsed.v, 2);
   equal(mem.get(D, "s0.len"), 1);
   const crc = mem.get(D, "s0.crc");
   equal(crc, crc32(text) | 0);
@@ -225,9 +225,9 @@ test("record: non-JSON text with a valid crc → the other slot", () => {
 
 test("record: unknown format version → ignored with a note, the other slot used", () => {
   const { mem } = twoGenerations();
-  const text = JSON.stringify({ ...JSON.parse(mem.get(D, "s1.c0") as string) as object, v: 2 });
+  const text = JSON.stringify({ ...JSON.parse(mem.get(D, "s1.c0") as string) as object, v: 3 });
   setRaw(mem, 1, text);
-  expectFallback(mem, "unknown format version 2");
+  expectFallback(mem, "unknown format version 3");
 });
 
 test("record: well-formed JSON with a wrong field type → the other slot", () => {

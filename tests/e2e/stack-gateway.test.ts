@@ -31,6 +31,17 @@ describe("stack: local gateway", () => {
     assert.ok(Date.now() - t0 < 1000, "answered well inside the window");
   });
 
+  test("the gateway's certificate names only MQTT2GO.local: verified by that server name, refused by its IP address (issue 8 item 4)", async () => {
+    const identity = stack.createIdentity({ deviceType: "socket" });
+    const byIp = await connectDevice({ port: stack.gateway!.port, caPem: stack.caPem, identity, servername: "127.0.0.1" })
+      .then(() => "accepted", (e: Error) => e.message);
+    assert.match(byIp, /altnames|IP: 127\.0\.0\.1 is not in the cert|certificate/i);
+    // By name the TLS handshake succeeds; the login is then refused (no pending activation), not the certificate.
+    const byName = await connectDevice({ port: stack.gateway!.port, caPem: stack.caPem, identity, username: identity.activationCode })
+      .then(() => "accepted", (e: Error) => e.message);
+    assert.match(byName, /Not authorized/i);
+  });
+
   test("GET_CREDENTIALS and GET_WIFI_CREDENTIALS, then the operational session and the home prefix", async () => {
     const gw = stack.gateway!;
     const identity = stack.createIdentity({ deviceType: "socket" });

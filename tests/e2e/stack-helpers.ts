@@ -26,6 +26,8 @@ export interface DeviceConnect {
   password?: string;
   clientId?: string;
   will?: IClientOptions["will"];
+  /** TLS server name; default MQTT2GO.local, which every development broker's certificate carries (the gateway's only). */
+  servername?: string;
 }
 
 export function connectDevice(o: DeviceConnect): Promise<MqttClient> {
@@ -36,6 +38,7 @@ export function connectDevice(o: DeviceConnect): Promise<MqttClient> {
     protocol: "mqtts",
     ca: o.caPem,
     rejectUnauthorized: true,
+    servername: o.servername ?? "MQTT2GO.local",
     ...(cert === null ? {} : { cert, key: o.identity.keyPem }),
     clientId: o.clientId ?? o.identity.deviceId,
     username: o.username,

@@ -65,7 +65,8 @@ export class NodeMqttPort implements MqttPort {
       connectTimeout: this.connectTimeoutMs,
       protocolVersion: 4,
       rejectUnauthorized: true,
-      servername: isIp(o.host) ? undefined : o.host,
+      // The name the certificate is checked against (Node: servername, else host): a local broker's SRV target.
+      servername: o.serverName ?? (isIp(o.host) ? undefined : o.host),
     };
     // Passed through to tls.connect: no Nagle (every MQTT packet is a request or an answer), and the
     // identity's one TLS context (CA, client certificate, factory key).
