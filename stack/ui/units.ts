@@ -147,7 +147,7 @@ export class Units {
     const known = this.units.get(ids.deviceId);
     if (known?.onboarding.state === "onboarding") throw new UiError(409, `${ids.deviceId} is already onboarding.`);
     if (known?.onboarding.state === "success") throw new UiError(409, `${ids.deviceId} is already in this home. Remove it first to onboard it again.`);
-    const u = this.begin(ids.deviceId, ids.deviceType, "label scanned, add request sent");
+    const u = this.begin(ids.deviceId, ids.deviceType, "label read, add request sent");
     await this.controller.addDevice(ids);
     return u;
   }

@@ -1,9 +1,11 @@
 // The controller page in a real browser: Debian's Chromium, headless, driven by playwright-core.
 // A generated label PNG is uploaded → the Node unit onboards through the stack → the page shows
-// it operational → its switch is toggled and the page shows the confirmed state → rename → about
-// shows the name → remove. A foreign and a QR-less image get their errors. A screenshot of every
-// state is kept in build/test-output/controller-page/<broker>/ and the page must log no console
-// error. Runs on the aedes stack and, where it is installed, the mosquitto one.
+// it operational → its switch is toggled (mouse and keyboard) and the page shows the confirmed
+// state → rename → about shows the name → remove. Bad labels get their errors; a unit the factory
+// never made ends refused; a scripted light is added through Chromium's fake camera showing its
+// label, and its colour and brightness controls show what it applied, not what was asked.
+// A screenshot of every state is kept in build/test-output/controller-page/<broker>/ and the page
+// must log no console error. Runs on the aedes stack and, where it is installed, the mosquitto one.
 
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -33,6 +35,30 @@ const UI_WAIT_MS = 30_000;
 const LIGHT_ENTITIES: EntityDescriptor[] = [
   { name: "switch", unit: "", type: "s" }, { name: "color", unit: "", type: "rgb" }, { name: "brightness", unit: "%", type: "i" },
 ];
+
+/**
+ * The label as a one-frame Y4M video (I420, BT.601): what Chromium's fake camera
+ * (`--use-file-for-fake-video-capture`) shows the page.
+ */
+function labelVideo(png: Buffer): Buffer {
+  const img = PNG.sync.read(png);
+  const w = img.width & ~1, h = img.height & ~1;
+  const y = Buffer.alloc(w * h), u = Buffer.alloc((w / 2) * (h / 2)), v = Buffer.alloc((w / 2) * (h / 2));
+  const rgb = (px: number, py: number): [number, number, number] => {
+    const i = (py * img.width + px) * 4;
+    return [img.data[i], img.data[i + 1], img.data[i + 2]];
+  };
+  for (let py = 0; py < h; py++) for (let px = 0; px < w; px++) {
+    const [r, g, b] = rgb(px, py);
+    y[py * w + px] = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+  }
+  for (let py = 0; py < h; py += 2) for (let px = 0; px < w; px += 2) {
+    const [r, g, b] = rgb(px, py);
+    u[(py / 2) * (w / 2) + px / 2] = Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b);
+    v[(py / 2) * (w / 2) + px / 2] = Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b);
+  }
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), y, u, v]);
+}
 
 /** A scripted light over the stack's real brokers: colour quantised to 16 steps, brightness capped at 80 %. */
 async function scriptedLight(stack: Stack, identity: FactoryIdentity, home: string, gateway: string): Promise<MqttClient> {
@@ -85,6 +111,8 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
   let context: BrowserContext;
   let tab: Page;
   let profile: string;
+  /** The light's label is what the fake camera shows. */
+  let light: FactoryIdentity;
   const consoleErrors: string[] = [];
   let shot = 0;
 
@@ -99,11 +127,17 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
     mkdirSync(OUT, { recursive: true });
     w = await world({ broker: backend });
     page = await startControllerPage(w.stack, { target: "cloud" });
+    light = w.stack.createIdentity({ deviceType: "light" });
+    const camera = join(OUT, "camera.y4m");
+    writeFileSync(camera, labelVideo((await makeLabel(light)).png));
     profile = mkdtempSync(join(tmpdir(), "mqtt2go-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${camera}`,
+      ],
       viewport: { width: 1100, height: 900 },
     });
     tab = context.pages()[0] ?? await context.newPage();
@@ -147,6 +181,19 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
     await screenshot("bad-label");
   });
 
+  test("a pasted payload of a unit the factory never made: the timeline ends in its refusal; Forget takes it off", async () => {
+    await tab.fill("#payload", "MQTT2GO:stranger-0001:Abcdefgh1234:socket");
+    await tab.getByRole("button", { name: "Add unit" }).click();
+    await tab.locator("#add-status", { hasText: "Add request sent for stranger-0001" }).waitFor();
+    assert.equal(await tab.inputValue("#payload"), "", "the payload (it holds the activation code) is cleared");
+    const stranger = tab.locator('article.unit[data-device-id="stranger-0001"]');
+    await stranger.locator(".state", { hasText: "refused: unknown_device" }).waitFor();
+    await stranger.locator(".timeline li", { hasText: "setup_result unknown_device" }).waitFor();
+    await screenshot("refused");
+    await stranger.getByRole("button", { name: "Forget" }).click();
+    await stranger.waitFor({ state: "detached" });
+  });
+
   test("upload the label PNG → the Node unit onboards → the timeline ends operational", async () => {
     const id = w.unit.identity;
     const label = join(OUT, "label.png");
@@ -162,7 +209,7 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
     await device.waitPhase("operational", UI_WAIT_MS);
     await card().locator(".state", { hasText: "operational" }).waitFor();
     const timeline = await card().locator(".timeline li").allInnerTexts();
-    for (const step of ["label scanned", "broker data delivered", "home prefix sent", "setup_result success", "online"]) {
+    for (const step of ["label read", "broker data delivered", "home prefix sent", "setup_result success", "online"]) {
       assert.ok(timeline.some((t) => t.includes(step)), `timeline has "${step}":\n${timeline.join("\n")}`);
     }
     assert.ok(!timeline.join("\n").includes(id.activationCode), "the activation code never reaches the page's timeline");
@@ -221,12 +268,10 @@ for (const backend of brokerBackends()) describe(`controller page in Chromium ($
     await screenshot("removed");
   });
 
-  test("a light: the colour and brightness controls show what the unit applied, not what was asked", async () => {
-    const light = w.stack.createIdentity({ deviceType: "light" });
-    await tab.fill("#payload", light.qr);
-    await tab.getByRole("button", { name: "Add unit" }).click();
+  test("a light added with the camera: colour and brightness show what the unit applied, not what was asked", async () => {
+    await tab.getByRole("button", { name: "Scan with the camera" }).click();
     await tab.locator("#add-status", { hasText: `Add request sent for ${light.deviceId}` }).waitFor();
-    assert.equal(await tab.inputValue("#payload"), "", "the payload (it holds the activation code) is cleared");
+    assert.ok(await tab.locator("#camera").isHidden(), "the camera stops once it has read a label");
     const device = await scriptedLight(w.stack, light, page.units.home, page.units.gateway);
     try {
       const c = tab.locator(`article.unit[data-device-id="${light.deviceId}"]`);
