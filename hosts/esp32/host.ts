@@ -1,7 +1,8 @@
 // The ESP32 as the platform "host" (mapped to the module name "hosts/platform/host" by the top
-// manifest): factory data from the `fctry` NVS partition (falling back to the identity the build
-// embeds, for development boards), Wi-Fi + WPS, mDNS, `preference` (NVS), the status LED and the
-// long-press factory-reset button, and entity drivers.
+// manifest): factory data from the `fctry` NVS partition, every field checked (a development
+// build, `mcconfig ... development=true`, falls back to the identity the build embeds; a
+// production build refuses to run), Wi-Fi + WPS, mDNS, `preference` (NVS), the status LED and
+// the long-press factory-reset button, and entity drivers.
 import Digital from "pins/digital";
 import { readFactoryIdentity } from "factory-data";
 import { freeHeap, restart } from "esp32-system";
@@ -12,6 +13,7 @@ import { simulatedDrivers } from "../../src/core/sim-drivers";
 import { configInt, configString } from "../../src/moddable/app-config";
 import type { Factory, Host, HostFactory } from "../../src/moddable/host";
 import { ModdableMdns } from "../../src/moddable/mdns";
+import { chooseFactory } from "../../src/moddable/factory-check";
 import { factoryFromResources } from "../../src/moddable/resources";
 import { preferenceStore } from "../../src/moddable/store";
 import { ResetButton } from "../esp32/button";
@@ -52,18 +54,23 @@ const host: HostFactory = ({ log, clock }): Host => {
   return {
     platform: "esp32",
     factory(): Factory {
-      try {
-        const f = readFactoryIdentity();
+      const choice = chooseFactory(() => readFactoryIdentity(), configString("development", "false") === "true");
+      if (choice.use === "factory") {
+        const f = choice.record;
         return {
           identity: { deviceId: f.deviceId, activationCode: f.activationCode, deviceType: f.deviceType, discovery: f.discovery },
           tls: { ca: f.caDer, cert: f.clientCertificateDer, key: f.clientKeyDer },
           source: "factory partition",
         };
-      } catch (e) {
-        // Development boards without a factory partition run with the identity the build embeds.
-        log.warn("factory.partition_unavailable", { error: String(e), using: "resources" });
+      }
+      if (choice.use === "development") {
+        log.warn("factory.invalid", { problem: choice.problem, using: "embedded development identity (development build)" });
         return factoryFromResources();
       }
+      // A production unit without valid factory data would trust the public development CA and act
+      // as dev-socket-0001: refuse to run (main logs it as fatal and halts; the LED shows the halt).
+      log.error("factory.invalid", { problem: choice.problem, action: "halted: production build needs valid factory data (fctry partition)" });
+      throw new Error(`factory data invalid (${choice.problem}); a production build does not run without it`);
     },
     wifi: new Esp32WiFi({ log, joinTimeoutMs: configInt("join_timeout_ms", 30_000), sntpHost: configString("sntp", "pool.ntp.org") }),
     discovery: new ModdableMdns(log),
@@ -91,7 +98,7 @@ const host: HostFactory = ({ log, clock }): Host => {
     },
     halt(reason: string): void {
       log.error("halted", { reason });
-      led.indicate("error");
+      led.halt();
       button?.close();
     },
   };

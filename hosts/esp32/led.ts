@@ -23,6 +23,9 @@ export const PATTERNS: Readonly<Record<Indication, BlinkPattern>> = Object.freez
   removed: "off",
 });
 
+/** Start-up refused (halt): 5 Hz, steady. */
+export const HALT_PATTERN: readonly number[] = blink(100, 100);
+
 export const DEFAULT_LED_PIN = 2; // the user LED of common ESP32 DevKit boards
 
 export interface StatusLedOptions {
@@ -73,6 +76,19 @@ export class StatusLed {
       const next = durations[this.#step] ?? 0;
       Timer.schedule(timer, next, next);
     }, durations[0] ?? 0);
+  }
+
+  /** Halted at start-up (no valid factory data): a fast 5 Hz blink, unlike every status pattern. */
+  halt(): void {
+    this.indicate("error");
+    this.#stop();
+    this.#pattern = HALT_PATTERN;
+    this.#step = 0;
+    this.#write(true);
+    this.#timer = Timer.repeat(() => {
+      this.#step = (this.#step + 1) % 2;
+      this.#write(this.#step === 0);
+    }, HALT_PATTERN[0] ?? 100);
   }
 
   /** Stops blinking and turns the LED off. */
