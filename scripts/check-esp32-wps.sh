@@ -54,6 +54,7 @@ $C/esp_system/include
 $C/esp_hw_support/include
 $C/esp_hw_support/etm/include
 $C/esp_partition/include
+$C/esp_app_format/include
 $C/esp_blockdev/include
 $C/esp_rom/include
 $C/esp_libc/platform_include

@@ -8,7 +8,7 @@ import { createLogger } from "./core/log";
 import type { Platform } from "./core/ports";
 import { createEntities, isDeviceType } from "./core/profiles";
 import { configInt, configString } from "./moddable/app-config";
-import { moddableClock } from "./moddable/clock";
+import { moddableClock, setClockLog } from "./moddable/clock";
 import { isLogLevel, traceSink } from "./moddable/log";
 import { ModdableMqtt } from "./moddable/mqtt";
 import { moddableTimers } from "./moddable/timers";
@@ -23,6 +23,7 @@ export default function start(): Device | undefined {
   const clock = moddableClock();
   let device: Device | undefined;
   const log = createLogger(sink, clock, () => device?.phase ?? "boot");
+  setClockLog(log);
   if (!isLogLevel(level)) log.warn("config.invalid", { key: "log", value: level, using: "info" });
 
   const h = host({ log, clock, timers: moddableTimers });

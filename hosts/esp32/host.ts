@@ -5,12 +5,13 @@
 // the long-press factory-reset button, and entity drivers.
 import Digital from "pins/digital";
 import { readFactoryIdentity } from "factory-data";
-import { freeHeap, restart } from "esp32-system";
+import { buildTime, freeHeap, restart } from "esp32-system";
 import type { Device } from "../../src/core/device";
 import type { Indication, SystemPort } from "../../src/core/ports";
 import type { DeviceType, ProfileDrivers, SwitchDriver } from "../../src/core/profiles";
 import { simulatedDrivers } from "../../src/core/sim-drivers";
 import { configInt, configString } from "../../src/moddable/app-config";
+import { raiseTimeFloor } from "../../src/moddable/clock";
 import type { Factory, Host, HostFactory } from "../../src/moddable/host";
 import { ModdableMdns } from "../../src/moddable/mdns";
 import { chooseFactory } from "../../src/moddable/factory-check";
@@ -36,6 +37,7 @@ function gpioSwitch(pin: number, activeLow: boolean): SwitchDriver {
 }
 
 const host: HostFactory = ({ log, clock }): Host => {
+  raiseTimeFloor(buildTime());
   const led = new StatusLed();
   let button: ResetButton | undefined;
 

@@ -10,9 +10,11 @@ import type { Indication, SystemPort } from "../../src/core/ports";
 import type { DeviceType, ProfileDrivers } from "../../src/core/profiles";
 import { simulatedDrivers } from "../../src/core/sim-drivers";
 import { configInt, configString, fileRoot } from "../../src/moddable/app-config";
+import { trustSystemClock } from "../../src/moddable/clock";
 import type { Host, HostFactory } from "../../src/moddable/host";
 import { factoryFromResources } from "../../src/moddable/resources";
 import { preferenceStore } from "../../src/moddable/store";
+import { ModdableWiFi } from "../../src/moddable/wifi";
 import { ConfiguredDiscovery } from "../sim/discovery";
 import { SimRadio, isWpsOutcome } from "../sim/radio";
 
@@ -49,6 +51,8 @@ const host: HostFactory = ({ log }): Host => {
   const root = fileRoot();
   ensureFolder(root, log);
   log.info("store.sim", { file: `${root}modpreferences.json` });
+  // The desktop's clock is kept by its OS (the unit's SNTP is not simulated).
+  trustSystemClock();
 
   const wps = configString("wps", "ok");
   if (!isWpsOutcome(wps)) log.warn("config.invalid", { key: "wps", value: wps, using: "fail" });
@@ -88,8 +92,10 @@ const host: HostFactory = ({ log }): Host => {
       },
       wpsDelayMs: configInt("sim_wps_delay_ms", 2_000),
       failDelayMs: 3_000,
-      joinTimeoutMs: configInt("join_timeout_ms", 30_000),
-    }, log),
+    }, log, new ModdableWiFi({
+      // WPS is simulated by SimRadio above the link; the fake `wifi` accepts any network.
+      log, joinTimeoutMs: configInt("join_timeout_ms", 30_000), sntpHost: "", wps: (_ms, done) => done({ ok: false, reason: "unsupported" }),
+    })),
     discovery: new ConfiguredDiscovery(broker?.ok ? broker.value : undefined, log),
     store: preferenceStore,
     system,

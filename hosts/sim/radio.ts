@@ -1,13 +1,18 @@
-// The simulated radio of the desktop simulator. The SDK's lin `wifi` is a pure-JS fake that
-// accepts any network; this layer decides which networks are "in range" and what a WPS push
-// does, from the build config:
+// The simulated radio of the desktop simulator and the QEMU target. Underneath is a link that
+// accepts any network (the SDK's lin `wifi`, a pure-JS fake; QEMU's Ethernet); this layer decides
+// which networks are "in range" and what a WPS push does, from the build config:
 //   wps=ok|fail|timeout            outcome of the WPS push-button run
 //   home_ssid=…  home_password=…   the home network WPS "learns" (and the only home network in range)
 //   guest=on|off                   whether a gateway's guest network (guest_ssid, the unit's activation code) is in range
 import Timer from "timer";
 import type { Logger } from "../../src/core/log";
 import type { JoinResult, WiFiPort, WpsResult } from "../../src/core/ports";
-import { ModdableWiFi } from "../../src/moddable/wifi";
+
+/** What joins "a network" underneath the simulation: it is always in range and always accepts. */
+export interface RadioLink {
+  join(ssid: string, password: string, done: (result: JoinResult) => void): void;
+  disconnect(): void;
+}
 
 export type WpsOutcome = "ok" | "fail" | "timeout";
 
@@ -22,7 +27,6 @@ export interface SimRadioConfig {
   wpsDelayMs: number;
   /** Time a failed join takes (scan, then give up). */
   failDelayMs: number;
-  joinTimeoutMs: number;
 }
 
 export function isWpsOutcome(s: string): s is WpsOutcome {
@@ -30,18 +34,17 @@ export function isWpsOutcome(s: string): s is WpsOutcome {
 }
 
 export class SimRadio implements WiFiPort {
-  readonly #wifi: ModdableWiFi;
+  readonly #wifi: RadioLink;
   #pending: Timer | undefined;
 
-  constructor(private readonly cfg: SimRadioConfig, private readonly log: Logger) {
-    this.#wifi = new ModdableWiFi({
-      log, joinTimeoutMs: cfg.joinTimeoutMs, sntpHost: "", wps: (timeoutMs, done) => this.#wps(timeoutMs, done),
-    });
+  constructor(private readonly cfg: SimRadioConfig, private readonly log: Logger, link: RadioLink) {
+    this.#wifi = link;
   }
 
   wps(timeoutMs: number, done: (result: WpsResult) => void): void {
     this.#cancel();
-    this.#wifi.wps(timeoutMs, done);
+    this.#wifi.disconnect();
+    this.#wps(timeoutMs, done);
   }
 
   join(ssid: string, password: string, done: (result: JoinResult) => void): void {

@@ -207,6 +207,9 @@ export class Device {
       case "publish_reports":
         this.publishValues(effect.session, effect.prefix, periodicReports(this.model), false);
         return true;
+      case "time_heard":
+        p.clock.heard?.(effect.unixSeconds);
+        return true;
       case "restart":
         this.log.warn("restart");
         this.stop();

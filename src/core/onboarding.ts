@@ -13,6 +13,7 @@ import {
 import { mask } from "./mask";
 import type { BrokerFound, CloseReason, Indication, JoinResult, LogLevel, MqttConnectOptions, WpsResult } from "./ports";
 import type { CredentialRecord } from "./record";
+import { parseObject, timestampOf } from "./json";
 import { emitTimestamp } from "./timestamp";
 import {
   activationIn, activationOut, entityOut, entitySubscription, homeIn, homeOut, parseEntityTopic, statusOut,
@@ -124,7 +125,9 @@ export type Effect =
   | { kind: "command"; session: number; prefix: Prefix; entity: string; command: Command }
   | { kind: "publish_state"; session: number; prefix: Prefix }
   | { kind: "publish_reports"; session: number; prefix: Prefix }
-  | { kind: "restart" };
+  | { kind: "restart" }
+  /** A valid reply's timestamp, heard over an authenticated TLS session: a time source (§9). */
+  | { kind: "time_heard"; unixSeconds: number };
 
 export interface Ctx {
   config: DeviceConfig;
@@ -507,6 +510,14 @@ class Transition {
       broker: { kind: "cloud", host: v.broker.host, port: v.broker.port },
       user: v.user, password: v.password, cert: v.cert, wifi: this.s.wifi,
     });
+    this.heard(payload);
+  }
+
+  /** The timestamp of a reply already decoded as valid (so its JSON parses). */
+  private heard(payload: string): void {
+    const o = parseObject(payload);
+    const t = o.ok ? timestampOf(o.value) : undefined;
+    if (t !== undefined) this.fx({ kind: "time_heard", unixSeconds: t });
   }
 
   private rejected(what: string, e: DecodeError): void {
@@ -609,6 +620,7 @@ class Transition {
       this.log("info", "home_prefix.received", { home: m.home, gateway: m.gateway });
       this.commit(updated, "home");
       this.s.record = updated;
+      this.heard(payload);
       this.fx({ kind: "timer_clear", name: "retry" });
       this.s.onboarding = false;
       this.s.storedThisAttempt = false;

@@ -104,6 +104,8 @@ export interface ClockPort {
   uptimeMs(): number;
   /** Unix time in seconds when the wall clock is valid (SNTP or broker time), else undefined. */
   unixSeconds(): number | undefined;
+  /** A timestamp received over an authenticated TLS session (§9 time source); the clock may adopt it. */
+  heard?(unixSeconds: number): void;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
