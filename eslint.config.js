@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default defineConfig(
-  globalIgnores(["build/", "node_modules/", "types/", "**/*.d.ts", ".state/", "certs/", "hosts/esp32/**/*.js", "hosts/sim/**/*.js"]),
+  globalIgnores(["build/", "node_modules/", "types/", "**/*.d.ts", ".state/", "certs/", "hosts/esp32/**/*.js", "hosts/qemu/**/*.js", "hosts/sim/**/*.js"]),
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

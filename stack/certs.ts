@@ -52,7 +52,8 @@ export interface IdentityJson {
 }
 
 export const DEFAULT_SERVER_DNS_NAMES: readonly string[] = ["localhost", "MQTT2GO.local", "mqtt2go.local"];
-export const DEFAULT_SERVER_IPS: readonly string[] = ["127.0.0.1"];
+/** 10.0.2.2: the host's loopback as QEMU's user-mode network shows it to an emulated unit. */
+export const DEFAULT_SERVER_IPS: readonly string[] = ["127.0.0.1", "10.0.2.2"];
 export const DEV_CERTS_DIR = fileURLToPath(new URL("../certs/dev", import.meta.url));
 export const GENERATED_CERTS_DIR = fileURLToPath(new URL("../certs/generated", import.meta.url));
 

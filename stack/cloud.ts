@@ -27,8 +27,10 @@ export interface CloudOptions {
   controllers: readonly ControllerAccount[];
   discovery: DiscoveryClient;
   backend?: BrokerBackend;
-  /** `broker_ip` given to devices; default `<host>:<port>`. */
+  /** `broker_ip` given to devices; default `<brokerHost>:<port>`. */
   brokerIp?: string;
+  /** The host part of the default `broker_ip` (default `host`): where devices reach this broker. */
+  brokerHost?: string;
   log: StackLog;
 }
 
@@ -93,6 +95,6 @@ export async function startCloud(o: CloudOptions): Promise<HomeBroker> {
       );
     },
   });
-  brokerIp ??= formatBrokerAddress({ host: o.host, port: home.broker.port });
+  brokerIp ??= formatBrokerAddress({ host: o.brokerHost ?? o.host, port: home.broker.port });
   return home;
 }

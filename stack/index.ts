@@ -21,6 +21,11 @@ export interface StackOptions {
   ttlMs?: number;
   /** mDNS port on loopback (default 5353; tests pass their own so parallel runs don't collide). */
   mdnsPort?: number;
+  /**
+   * The address devices reach the stack at, handed to them as the cloud broker's host (default
+   * the stack's own, 127.0.0.1). QEMU's user-mode network reaches the host's loopback as 10.0.2.2.
+   */
+  deviceHost?: string;
   /** A certs folder as `gen-certs` writes it (default certs/dev). */
   certsDir?: string;
   log?: StackLog;
@@ -105,6 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const cloud: HomeBroker = await startCloud({
       backend: options.broker, host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount],
       discovery: { url: discovery.activateUrl, token, caPem: certs.ca.certPem }, log,
+      ...(options.deviceHost ? { brokerHost: options.deviceHost } : {}),
     });
     closers.push(() => cloud.close());
     let gateway: Gateway | undefined;

@@ -79,4 +79,39 @@ declare module "esp32-system" {
   export function freeHeap(): number;
   /** esp_get_minimum_free_heap_size(): the low-water mark since boot, bytes. */
   export function minimumFreeHeap(): number;
+  /** The app descriptor's build date and time in Unix seconds, minus one day (time zones); 0 when absent. */
+  export function buildTime(): number;
+}
+
+declare module "ssl/cert-sdk" {
+  /** The SDK's TLS certificate manager (modules/crypt/ssl/ssl_cert.js), extended by src/moddable/tls-cert.ts. */
+  export default class CertificateManager {
+    constructor(options: Record<string, unknown>);
+    register(cert: ArrayBuffer): void;
+    verify(certs: ArrayBuffer[], options: object): boolean;
+  }
+}
+
+declare module "x509" {
+  /** The SDK's X.509 decoder (modules/crypt/etc/x509.js); validity in milliseconds since the epoch. */
+  const X509: {
+    decode(der: Uint8Array): { tbs: ArrayBuffer };
+    decodeTBS(tbs: ArrayBuffer): { validity: { from: number; to: number } };
+  };
+  export default X509;
+}
+
+declare module "openeth" {
+  /** Brings QEMU's open_eth NIC up once (esp_netif, DHCP); throws on a driver error. */
+  export function start(): void;
+  /** The IPv4 address DHCP gave, or "" while there is none. */
+  export function address(): string;
+}
+
+declare module "xs-memory" {
+  /**
+   * XS memory: [slot_bytes, chunk_used, chunk_peak, chunk_reserved, slot_used, slot_peak, slot_reserved,
+   * stack_size, stack_peak (-1 unless instrumented), keys_used]; chunks in bytes, slots and stack in slots.
+   */
+  export function xsMemory(): number[];
 }
