@@ -46,8 +46,7 @@ function makeCerts(dir: string): Unit {
   writeCa(dir, ca);
   writeServer(dir, issueServerCert(ca, { ips: ["127.0.0.1", DEVICE_HOST] }));
   const id = createFactoryIdentity(ca, { deviceType: "socket", deviceId: "qemu-socket-0001" });
-  const unitDir = join(dir, "identities", id.deviceId);
-  writeIdentity(unitDir, id);
+  const unitDir = writeIdentity(dir, id);
   return { id: id.deviceId, code: id.activationCode, type: id.deviceType, dir: unitDir };
 }
 
@@ -211,8 +210,7 @@ async function main(): Promise<void> {
     for (const [i, m] of moments.entries()) {
       if (!stack) break;
       const id = stack.createIdentity({ deviceType: "socket", deviceId: `qemu-cut-${String(i + 1).padStart(4, "0")}` });
-      const u: Unit = { id: id.deviceId, code: id.activationCode, type: id.deviceType, dir: join(certs, "identities", id.deviceId) };
-      writeIdentity(u.dir, id);
+      const u: Unit = { id: id.deviceId, code: id.activationCode, type: id.deviceType, dir: writeIdentity(certs, id) };
       const f = flashFor(t, image, certs, u, port, `cut-${i + 1}`);
       await add(u);
       const a = new QemuRun(t, f);
