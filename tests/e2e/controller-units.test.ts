@@ -10,6 +10,7 @@ import { startStack, type Stack } from "../../stack/index";
 import { startControllerPage, type ControllerPage } from "../../stack/ui/index";
 import { UiError } from "../../stack/ui/units";
 import { waitUntil } from "./stack-helpers";
+import { world } from "./world";
 
 const TTL_MS = 1500;
 
@@ -93,5 +94,34 @@ describe("controller page: units and server", () => {
     assert.deepEqual(JSON.parse(added.body), { ok: true, deviceId: "pushed-0001" });
     await waitUntil(() => messages.some((m) => m.type === "unit" && m.unit?.deviceId === "pushed-0001"));
     ws.close();
+  });
+});
+
+describe("controller page: the local gateway's view", () => {
+  test("a unit onboarded over the local gateway: the timeline is the gateway's, it ends in success, the values are the unit's", async () => {
+    const w = await world({ local: true });
+    const page = await startControllerPage(w.stack);
+    try {
+      await page.units.add(labelPayload(w.unit.identity));
+      const device = w.boot();
+      await device.waitPhase("operational", 20_000);
+      const id = w.unit.identity.deviceId;
+      await waitUntil(() => page.units.get(id)?.status === "online" && page.units.get(id)?.about !== undefined, 10_000);
+      const u = page.units.get(id);
+      assert.equal(u?.onboarding.state, "success");
+      const said = (u?.timeline ?? []).map((t) => `${t.source}: ${t.text}`);
+      for (const step of ["gateway: device account created", "gateway: MQTT credentials delivered to the unit", "gateway: home prefix sent", "controller: setup_result success", "unit: online"]) {
+        assert.ok(said.some((t) => t.startsWith(step)), `timeline has "${step}":\n${said.join("\n")}`);
+      }
+      assert.deepEqual(u?.about?.entities.map((e) => e.name), ["switch", "power", "energy"]);
+      const reply = await page.units.command(id, "switch", "set", "on");
+      assert.deepEqual(reply, { ok: true, value: "on" });
+      await waitUntil(() => page.units.get(id)?.values.switch?.value === "on");
+      assert.equal(page.units.get(id)?.values.switch?.from, "confirmation");
+      assert.equal(device.host.device.snapshot.phase, "operational");
+    } finally {
+      await page.close();
+      await w.close();
+    }
   });
 });
