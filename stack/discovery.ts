@@ -59,6 +59,7 @@ export interface DiscoveryServer {
   mqttPort: number;
   /** `https://host:port/activate_device` */
   activateUrl: string;
+  broker: MqttBroker;
   close(): Promise<void>;
 }
 
@@ -230,6 +231,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     host: o.host,
     httpPort,
     mqttPort: broker.port,
+    broker,
     activateUrl: `https://${o.host}:${httpPort}${ACTIVATE_PATH}`,
     close: async () => {
       await broker.close();

@@ -12,6 +12,7 @@ import { startGateway, type Gateway } from "./gateway";
 import type { BrokerBackend, HomeBroker } from "./home-service";
 import { silentLog, type StackLog } from "./log";
 import { MDNS_PORT } from "./mdns";
+import type { Mosquitto } from "./mosquitto";
 import { SimRadio, type RadioOptions } from "./radio";
 
 export interface StackOptions {
@@ -68,6 +69,11 @@ export interface Stack {
   controller(target?: "cloud" | "gateway"): Promise<Controller>;
   /** Every stack event (what the log gets) also goes to `listener` until the returned function is called. */
   watch(listener: StackLog): () => void;
+  broker: BrokerBackend;
+  /** Stop the cloud broker and start it again: every device session drops at once (mosquitto only). */
+  restartCloud(downMs?: number): Promise<void>;
+  /** Pids of broker processes the stack runs (mosquitto), for CPU accounting. */
+  brokerPids(): number[];
   /** A new factory identity signed by the stack's CA, added to the registry. */
   createIdentity(options: IdentityOptions): FactoryIdentity;
   close(): Promise<void>;
@@ -155,6 +161,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         watchers.add(listener);
         return () => { watchers.delete(listener); };
       },
+      broker: options.broker ?? "aedes",
+      restartCloud: async (downMs = 0) => {
+        const b = cloud.broker as Partial<Mosquitto>;
+        if (!b.restart) throw new Error("restartCloud needs the mosquitto backend (--broker mosquitto)");
+        await b.restart({ downMs });
+      },
+      brokerPids: () => [cloud.broker, discovery.broker].map((b) => (b as Partial<Mosquitto>).pid?.()).filter((p): p is number => p !== undefined),
       createIdentity: (o) => {
         const identity = createFactoryIdentity(certs.ca, o);
         registry.add(identity);

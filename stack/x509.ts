@@ -8,7 +8,7 @@ type CryptoKey = webcrypto.CryptoKey;
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
 import { isId } from "../src/core/ids";
-import type { Ca } from "./certs";
+import { qrPayload, type Ca, type FactoryIdentity } from "./certs";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 const subtle = webcrypto.subtle;
@@ -104,4 +104,14 @@ export async function ecKeyPair(): Promise<{ spkiDer: Buffer; keyPem: string }> 
 export function signedBy(certPem: string, caPem: string): boolean {
   const c = new NodeX509(certPem), ca = new NodeX509(caPem);
   return c.checkIssued(ca) && c.verify(ca.publicKey);
+}
+
+/**
+ * A unit's factory identity made natively (ECDSA P-256 key, factory certificate CN = device id):
+ * thousands in seconds, for fleet runs. `createFactoryIdentity` (certs.ts) makes the RSA ones.
+ */
+export async function createNativeIdentity(ca: Ca, deviceType: string, deviceId: string, activationCode: string): Promise<FactoryIdentity> {
+  const { spkiDer, keyPem } = await ecKeyPair();
+  const certPem = await issueClientCert(ca, spkiDer, deviceId, 3650);
+  return { deviceId, activationCode, deviceType, qr: qrPayload(deviceId, activationCode, deviceType), certPem, keyPem };
 }

@@ -4,7 +4,7 @@ import { makeConfig, type DeviceConfig } from "../../src/core/config";
 import { Device } from "../../src/core/device";
 import { formatJson, formatText } from "../../src/core/log";
 import type { Phase, State } from "../../src/core/onboarding";
-import type { Indication, LogRecord, Platform } from "../../src/core/ports";
+import type { DiscoveryPort, Indication, KeyValueStore, LogRecord, MqttPort, Platform, WiFiPort } from "../../src/core/ports";
 import { createEntities, isDeviceType } from "../../src/core/profiles";
 import { simulatedDrivers } from "../../src/core/sim-drivers";
 import { browseMqtt } from "../../stack/mdns-browse";
@@ -31,6 +31,12 @@ export interface NodeDeviceOptions {
   onPhase?: (phase: Phase, state: Readonly<State>) => void;
   onIndicate?: (status: Indication) => void;
   onRestart?: (count: number) => void;
+  /** Injected ports (the fleet): an in-memory store, a Wi-Fi edge without the simulated radio, no mDNS. */
+  store?: KeyValueStore;
+  wifi?: WiFiPort & { close?(): void };
+  discoveryPort?: DiscoveryPort;
+  /** Wraps the MQTT port (the fleet counts connects). */
+  mqtt?: (port: NodeMqttPort) => MqttPort;
 }
 
 export interface NodeDevice {
@@ -42,9 +48,10 @@ export interface NodeDevice {
 export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
   const type = o.unit.identity.deviceType;
   if (!isDeviceType(type)) throw new Error(`unsupported device type "${type}" (socket, multi_sensor)`);
-  const store = fileStore(o.stateDir);
-  const wifi = new SimWiFiPort(o.radio, o.wps, o.wpsWalkMs);
-  const mqtt = new NodeMqttPort(o.unit.tls);
+  const store = o.store ?? fileStore(o.stateDir);
+  const wifi = o.wifi ?? new SimWiFiPort(o.radio, o.wps, o.wpsWalkMs);
+  const nodeMqtt = new NodeMqttPort(o.unit.tls);
+  const mqtt = o.mqtt ? o.mqtt(nodeMqtt) : nodeMqtt;
   const timers = new Set<NodeJS.Timeout>();
   const t0 = performance.now();
   const fmt = o.log === "json" ? formatJson : formatText;
@@ -54,7 +61,7 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
 
   const platform: Platform = {
     wifi,
-    discovery: {
+    discovery: o.discoveryPort ?? {
       browse: (windowMs, done) => {
         browseMqtt({ windowMs, queries: 3, port: o.mdnsPort }).then(
           (found) => { if (!stopped) done(found); },
@@ -84,7 +91,7 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
         // Like a reboot: drop every timer and session of the old instance, boot a new one.
         for (const h of timers) clearTimeout(h);
         timers.clear();
-        wifi.close();
+        wifi.close?.();
         restarts++;
         o.onRestart?.(restarts);
         setTimeout(() => { if (!stopped) boot(); }, 10);
@@ -116,8 +123,8 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
       stopped = true;
       for (const h of timers) clearTimeout(h);
       timers.clear();
-      wifi.close();
-      mqtt.powerOff(); // before the device closes its sessions politely
+      wifi.close?.();
+      nodeMqtt.powerOff(); // before the device closes its sessions politely
       current.stop();
     },
   };
