@@ -1,7 +1,7 @@
 // The cloud broker (PROTOCOL §6–§8): device accounts and the home service; a new account is
 // handed to the discovery server with `POST /activate_device`.
 
-import { request } from "node:https";
+import { Agent, request } from "node:https";
 import { formatBrokerAddress } from "../src/core/messages";
 import type { ControllerAccount, DeviceAccount, FactoryRegistry } from "./accounts";
 import type { ServerTls } from "./broker";
@@ -44,11 +44,26 @@ export function postComplete(d: DiscoveryClient, activationCode: string, deviceI
   return postJson(d, new URL(COMPLETE_PATH, d.url).toString(), { activation_code: activationCode, device_id: deviceId }, timeoutMs);
 }
 
+/**
+ * One keep-alive agent per discovery server, at most 8 connections: a thousand activations at
+ * once reuse a few TLS sessions instead of opening a thousand (which timed the server out).
+ */
+const agents = new WeakMap<DiscoveryClient, Agent>();
+function agentFor(d: DiscoveryClient): Agent {
+  let a = agents.get(d);
+  if (!a) {
+    a = new Agent({ keepAlive: true, maxSockets: 8, ca: d.caPem });
+    agents.set(d, a);
+  }
+  return a;
+}
+
 function postJson(d: DiscoveryClient, url: string, payload: object, timeoutMs: number): Promise<{ status: number; body: string }> {
   const body = JSON.stringify(payload);
   return new Promise((resolve, reject) => {
     const req = request(url, {
       method: "POST",
+      agent: agentFor(d),
       ca: d.caPem,
       timeout: timeoutMs,
       headers: { authorization: `Bearer ${d.token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },

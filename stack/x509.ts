@@ -3,7 +3,7 @@
 // thousand. node-forge's pure-JS RSA signing blocked the event loop 40–58 ms per certificate.
 // The CA and broker certificates (made once, by gen-certs) stay in certs.ts.
 
-import { X509Certificate as NodeX509, createPrivateKey, createPublicKey, randomBytes, webcrypto } from "node:crypto";
+import { X509Certificate as NodeX509, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, webcrypto } from "node:crypto";
 type CryptoKey = webcrypto.CryptoKey;
 import "reflect-metadata"; // @peculiar/x509 (tsyringe) needs it loaded first
 import * as x509 from "@peculiar/x509";
@@ -21,7 +21,7 @@ const ECDSA_SHA256 = { name: "ECDSA", hash: "SHA-256" } as const;
 /** A CA ready to sign: its key imported once, its name and key identifier parsed once. */
 export interface Signer {
   caPem: string;
-  issuer: string;
+  issuer: x509.Name;
   keyId: string;
   key: CryptoKey;
   algorithm: typeof RSA_SHA256 | typeof ECDSA_SHA256;
@@ -41,7 +41,7 @@ export function signerFor(ca: Ca): Promise<Signer> {
       const algorithm = rsa ? RSA_SHA256 : ECDSA_SHA256;
       const importAlg = rsa ? RSA_SHA256 : { name: "ECDSA", namedCurve: "P-256" };
       const key = await subtle.importKey("pkcs8", pkcs8, importAlg, false, ["sign"]);
-      return { caPem: ca.certPem, issuer: cert.subject, keyId: ski.keyId, key: key, algorithm };
+      return { caPem: ca.certPem, issuer: new x509.Name(cert.subject), keyId: ski.keyId, key: key, algorithm };
     })();
     signers.set(ca, s);
   }
@@ -63,14 +63,14 @@ function subjectName(cn: string): string {
  * A TLS client certificate for `publicKey` (SPKI DER, or a PEM certificate / public key it is in),
  * naming `deviceId`, signed by the CA. PROTOCOL §5: issued for the factory key pair.
  */
-export async function issueClientCert(ca: Ca, publicKey: string | Buffer | CryptoKey, deviceId: string, days = 365): Promise<string> {
+export async function issueClientCert(ca: Ca, publicKey: string | Buffer, deviceId: string, days = 365): Promise<string> {
   if (!isId(deviceId)) throw new Error("device id is not a valid id");
   const signer = await signerFor(ca);
   const spki = typeof publicKey === "string"
     ? createPublicKey(publicKey).export({ type: "spki", format: "der" })
     : publicKey;
   const now = Date.now();
-  const pub = Buffer.isBuffer(spki) ? new Uint8Array(spki) : spki;
+  const pub = new Uint8Array(spki);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     subject: subjectName(deviceId),
@@ -84,7 +84,7 @@ export async function issueClientCert(ca: Ca, publicKey: string | Buffer | Crypt
       new x509.BasicConstraintsExtension(false),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.SubjectKeyIdentifierExtension.create(pub),
+      await skiExtension(pub),
       new x509.AuthorityKeyIdentifierExtension(signer.keyId),
     ],
   });
@@ -92,12 +92,21 @@ export async function issueClientCert(ca: Ca, publicKey: string | Buffer | Crypt
 }
 
 /** A factory identity's key pair: ECDSA P-256 (key generation in microseconds, unlike RSA 2048). */
-export async function ecKeyPair(): Promise<{ spkiDer: Buffer; keyPem: string }> {
-  const pair = await subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"]);
-  const spkiDer = Buffer.from(await subtle.exportKey("spki", pair.publicKey));
-  const pkcs8 = Buffer.from(await subtle.exportKey("pkcs8", pair.privateKey));
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString("base64").replace(/(.{64})/g, "$1\n").replace(/\n$/, "")}\n-----END PRIVATE KEY-----\n`;
-  return { spkiDer, keyPem };
+export function ecKeyPair(): Promise<{ spkiDer: Buffer; keyPem: string }> {
+  const { publicKey, privateKey } = generateKeyPairSync("ec", {
+    namedCurve: "P-256", publicKeyEncoding: { type: "spki", format: "der" }, privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  return Promise.resolve({ spkiDer: publicKey, keyPem: privateKey });
+}
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits; for an EC key that is its point 04‖x‖y. */
+async function skiExtension(spki: Uint8Array): Promise<x509.SubjectKeyIdentifierExtension> {
+  const jwk = createPublicKey({ key: Buffer.from(spki), format: "der", type: "spki" }).export({ format: "jwk" });
+  if (jwk.kty === "EC" && jwk.crv === "P-256" && jwk.x && jwk.y) {
+    const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x, "base64url"), Buffer.from(jwk.y, "base64url")]);
+    return new x509.SubjectKeyIdentifierExtension(createHash("sha1").update(point).digest("hex"));
+  }
+  return x509.SubjectKeyIdentifierExtension.create(spki);
 }
 
 /** True when `certPem` was signed by the CA (for tests and sanity checks). */

@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { MemoryStore, nvsChecked } from "../../src/core/nvs";
 import type { DiscoveryPort, MqttPort, WiFiPort } from "../../src/core/ports";
@@ -68,6 +69,15 @@ const stack: Stack = await startStack({
     if (/failed|crash|error/.test(event)) { stackEvents.failures++; if (stackEvents.failures <= 5) say(`stack ${component} ${event} ${JSON.stringify(fields ?? {})}`); }
   },
 });
+let closing = false;
+const shutdown = (): void => {
+  if (closing) return;
+  closing = true;
+  for (const h of hosts) h.stop();
+  void stack.close().finally(() => process.exit(130));
+};
+process.once("SIGINT", shutdown);
+process.once("SIGTERM", shutdown);
 say(`stack up: ${broker} (discovery ${stack.discovery.mqttPort}, cloud ${stack.cloud.port})`);
 
 // ---- identities ---------------------------------------------------------------------------------
@@ -154,9 +164,15 @@ function boot(i: number): void {
 
 // ---- paced activations ----------------------------------------------------------------------------
 const controller = await stack.controller("cloud");
+const lag = monitorEventLoopDelay({ resolution: 20 });
+lag.enable();
 const tick = setInterval(() => {
   const b = buckets[Math.floor(sec()) - 1];
   samples.push({ t: Math.floor(sec()), connectsPerS: b?.connects ?? 0, attemptsPerS: b?.attempts ?? 0, operational });
+  if (samples.length % 5 === 0) {
+    say(`booted ${hosts.length}, operational ${operational}, connects ${b?.connects ?? 0}/s (attempts ${b?.attempts ?? 0}/s), event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms`);
+    lag.reset();
+  }
   controller.received.length = 0; // the controller hears the whole fleet; keep none of it
 }, 1000);
 
