@@ -4,7 +4,7 @@
 // exception thrown from setImmediate (its only path to a nonzero exit from async code).
 
 type TestFn = () => void | Promise<void>;
-interface TestCase { name: string; fn: TestFn }
+export interface TestCase { name: string; fn: TestFn }
 
 const tests: TestCase[] = [];
 
@@ -18,6 +18,11 @@ export function say(line: string): void {
 
 export function test(name: string, fn: TestFn): void {
   tests.push({ name, fn });
+}
+
+/** The tests registered so far, in order (tests/mutation/harness-runner.mjs runs them one by one). */
+export function registered(): readonly TestCase[] {
+  return tests;
 }
 
 export class AssertionError extends Error {
@@ -70,7 +75,7 @@ export function throws(fn: () => unknown, message = "expected an exception"): un
   throw new AssertionError(message);
 }
 
-export async function run(file: string): Promise<void> {
+export async function run(file: string): Promise<{ passed: number; failed: number }> {
   let passed = 0, failed = 0;
   for (const t of tests) {
     try {
@@ -89,4 +94,5 @@ export async function run(file: string): Promise<void> {
     if (p) p.exitCode = 1;
     else setImmediate(() => { throw new Error("tests failed"); });
   }
+  return { passed, failed };
 }
