@@ -3,8 +3,8 @@
 // cover it, switching the mutant through Stryker's global namespace. One process per file and
 // mutant (the tap runner, tried first) costs a Node start-up and a TypeScript compile per run:
 // hours for src/core on two shared cores.
-// Static mutants (run while modules load) get a fresh process from Stryker (reloadEnvironment:
-// false: a loaded bundle is not unloaded); they are activated before loading.
+// Static mutants (run while modules load) are activated before the bundle is evaluated again
+// (reloadEnvironment: the bundle holds every module, so a new evaluation is a new environment).
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
@@ -66,20 +66,28 @@ class HarnessTestRunner {
   }
 
   capabilities() {
-    return { reloadEnvironment: false };
+    return { reloadEnvironment: true };
   }
 
   get #ns() {
     return (globalThis[this.#namespace] ??= {});
   }
 
-  async #load() {
-    if (this.#tests) return;
-    const onStray = (e) => { this.#stray ??= e; };
-    process.on("uncaughtException", onStray);
-    process.on("unhandledRejection", onStray);
-    const root = process.cwd();
-    const { files, registered } = createRequire(import.meta.url)(await bundle(root));
+  #listening = false;
+
+  /** Loads the bundle; `fresh` evaluates it again (new module instances: a static mutant takes effect). */
+  async #load(fresh = false) {
+    if (this.#tests && !fresh) return;
+    if (!this.#listening) {
+      const onStray = (e) => { this.#stray ??= e; };
+      process.on("uncaughtException", onStray);
+      process.on("unhandledRejection", onStray);
+      this.#listening = true;
+    }
+    const file = await bundle(process.cwd());
+    const require = createRequire(import.meta.url);
+    delete require.cache[file];
+    const { files, registered } = require(file);
     const all = registered();
     const tests = [];
     let from = 0;
@@ -141,7 +149,7 @@ class HarnessTestRunner {
     ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = options.hitLimit;
     ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = options.hitLimit === undefined ? undefined : 0;
     try {
-      await this.#load();
+      await this.#load(options.reloadEnvironment);
     } catch (e) {
       // a static mutant that breaks a module while it loads fails every test
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
