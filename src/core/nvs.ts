@@ -106,12 +106,20 @@ export interface MemoryStoreOptions {
   eraseBeforeSet?: boolean;
 }
 
+/** What a silently failing write leaves: the last character, the lowest bit or the flag flipped. */
+function corrupted(value: StoredValue): StoredValue {
+  if (typeof value === "string") return value.slice(0, -1) + (value.endsWith("x") ? "y" : "x");
+  if (typeof value === "number") return value ^ 1;
+  return !value;
+}
+
 /** A Map-based KeyValueStore for tests and hosts without flash. */
 export class MemoryStore implements KeyValueStore {
   readonly #data = new Map<string, StoredValue>();
   readonly #eraseBeforeSet: boolean;
   #writesLeft = Infinity;
   #failOnceIn = -1;
+  #corruptIn = -1;
   #writes = 0;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -138,7 +146,7 @@ export class MemoryStore implements KeyValueStore {
     }
     this.#writesLeft--;
     this.#writes++;
-    this.#data.set(id, value);
+    this.#data.set(id, this.#corruptIn-- === 0 ? corrupted(value) : value);
   }
 
   delete(domain: string, key: string): void {
@@ -157,6 +165,11 @@ export class MemoryStore implements KeyValueStore {
   /** After `n` more successful set/delete calls, exactly one write throws; later ones succeed. */
   failOnceAfter(n: number): void {
     this.#failOnceIn = n;
+  }
+
+  /** The set after `n` more set calls stores a changed value and reports success (flash that lies). */
+  corruptOnceAfter(n: number): void {
+    this.#corruptIn = n;
   }
 
   /** Writes succeed again (the power is back). */

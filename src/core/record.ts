@@ -228,6 +228,7 @@ export class CredentialStore {
       const check = this.#readSlot(target);
       if (!check.ok) throw new Error(`credential record not stored: read-back of slot ${target} ${check.problem}`);
       st.set(d, ACT, target);
+      if (st.get(d, ACT) !== target) throw new Error(`credential record not stored: read-back of the active-slot pointer is not ${target}`);
     });
   }
 

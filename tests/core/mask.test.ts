@@ -115,3 +115,45 @@ test("maskFields: errors, cycles and functions become short text", () => {
   equal(maskFields({ fn: () => "password=hunter2" }).fn, "[function]");
   equal(maskFields({ big: 10n }).big, "10");
 });
+
+test("maskFields: secret suffixes match nested keys too (wifi_password, mqttPassword, privateKey)", () => {
+  const out = maskFields({
+    wifi: { ssid: "HomeNet", wifi_password: "home-pass-123" },
+    mqtt: { mqttUser: "u-0001", mqttPassword: "p4ssw0rd-secret" },
+    list: [{ privateKey: "k3y-material-zz" }, { ApiSecret: "s3cr3t-value-42" }],
+  });
+  equal(out.wifi, '{"ssid":"HomeNet","wifi_password":"******23"}');
+  equal(out.mqtt, '{"mqttUser":"u-0001","mqttPassword":"******et"}');
+  equal(out.list, '[{"privateKey":"******zz"},{"ApiSecret":"******42"}]');
+  equal(maskFields({ o: { password: undefined, user: "u" } }).o, '{"user":"u"}', "an undefined secret is left out, as JSON does");
+  equal(maskFields({ o: { n: 10n } }).o, '{"n":"10"}', "a nested bigint is text, not a throw");
+});
+
+test("maskFields: a secret of any type shows at most 2 characters", () => {
+  equal(maskFields({ password: 123456789n }).password, "******89");
+  equal(maskFields({ password: 12345678 }).password, "******78");
+  equal(maskFields({ password: false }).password, "******");
+  equal(maskFields({ password: () => "hunter22" }).password, "******");
+  equal(maskFields({ password: Symbol("hunter22") }).password, "******");
+  equal(maskFields({ password: { toJSON: () => undefined } }).password, "******");
+  const cyc: Record<string, unknown> = { secret: "hunter22" };
+  cyc.self = cyc;
+  equal(maskFields({ password: cyc }).password, "******");
+});
+
+test("mask: half a surrogate pair is never shown as the tail", () => {
+  equal(mask("secret-x\u{1F511}y"), "******y");
+  equal(mask("abcdef\uDC00y"), "******y", "first low surrogate");
+  equal(mask("abcdef\uDFFFy"), "******y", "last low surrogate");
+  equal(mask("abcdef\uE000y"), "******\uE000y", "past the low surrogates");
+  equal(mask("abcdef\uDBFFy"), "******\uDBFFy", "a high surrogate is not cut");
+});
+
+test("maskFields: a long string is cut before a surrogate pair, never inside it", () => {
+  const cut = (ch: string, at: number) => maskFields({ s: "a".repeat(at) + ch + "b".repeat(10) }).s;
+  equal(cut("\u{10000}", 116), "a".repeat(116) + "...", "U+10000 (high half 0xD800) at the cut");
+  equal(cut("\u{10FFFF}", 116), "a".repeat(116) + "...", "U+10FFFF (high half 0xDBFF) at the cut");
+  equal(cut("\u{1F511}", 115), "a".repeat(115) + "\u{1F511}...", "the pair ends at the cut: kept whole");
+  equal(cut("\uD7FF", 116), "a".repeat(116) + "\uD7FF...", "below the surrogates");
+  equal(cut("\uDC00", 116), "a".repeat(116) + "\uDC00...", "a low surrogate alone is not a pair start");
+});

@@ -493,3 +493,34 @@ test("nvs: MemoryStore.failAfter counts set and delete calls; eraseBeforeSet tea
   throws(() => e.set(D, "k", 2));
   equal(e.get(D, "k"), undefined);
 });
+
+test("commit reads the slot back: flash that silently stores a wrong value never yields a wrong record", () => {
+  for (const next of [B, BIG]) {
+    const clean = fresh();
+    clean.cs.commit(A);
+    const before = clean.mem.writes;
+    clean.cs.commit(next);
+    const writes = clean.mem.writes - before;
+    let refused = 0;
+    for (let k = 0; k <= writes; k++) {
+      const { mem, cs } = fresh();
+      cs.commit(A);
+      mem.corruptOnceAfter(k);
+      let threw = false;
+      try {
+        cs.commit(next);
+      } catch (e) {
+        threw = true;
+        assert(String(e).includes("read-back"), `write ${k}: ${String(e)}`);
+      }
+      const got = loadFresh(mem).record;
+      if (threw) {
+        refused++;
+        deepEqual(got, A, `write ${k}: a refused commit leaves the old record`);
+      } else deepEqual(got, next, `write ${k}: a commit that returned is the new record`);
+    }
+    // Every chunk, the checksum and the length are checked before the slot is made active.
+    const chunks = next === BIG ? 3 : 1;
+    assert(refused >= chunks + 2, `${refused} of ${writes} corrupted writes refused`);
+  }
+});

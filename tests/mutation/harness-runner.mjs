@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { INSTRUMENTER_CONSTANTS } from "@stryker-mutator/api/core";
 import { PluginKind, commonTokens, declareClassPlugin, tokens } from "@stryker-mutator/api/plugin";
-import { DryRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
+import { DryRunStatus, MutantRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
 
 const TEST_DIR = "tests/core";
 // The fast-check files (10^4 cases per kind) would run in full for every mutant they cover, and their
@@ -143,16 +143,31 @@ class HarnessTestRunner {
   }
 
   async mutantRun(options) {
-    const ns = this.#ns;
     const id = String(options.activeMutant.id);
-    if (options.mutantActivation === "static") ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = id;
+    const fresh = options.reloadEnvironment || this.#dirty;
+    const first = await this.#runMutant(id, options, options.mutantActivation === "static", fresh);
+    this.#dirty = options.mutantActivation === "static";
+    if (first.status !== MutantRunStatus.Survived || options.mutantActivation === "static") return first;
+    // Survived with modules loaded before the mutant was active: state they cache on first use
+    // (RegExps made lazily, memo tables) was built by unmutated code. Confirm in a fresh
+    // environment loaded with the mutant active, as a new process would be.
+    this.#dirty = true;
+    return this.#runMutant(id, options, true, true);
+  }
+
+  #dirty = false;
+
+  async #runMutant(id, options, activeWhileLoading, fresh) {
+    const ns = this.#ns;
+    ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = activeWhileLoading ? id : undefined;
     ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = options.hitLimit;
     ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = options.hitLimit === undefined ? undefined : 0;
     try {
-      await this.#load(options.reloadEnvironment);
+      await this.#load(fresh);
     } catch (e) {
-      // a static mutant that breaks a module while it loads fails every test
+      // a mutant that breaks a module while it loads fails every test
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
+      this.#tests = undefined;
       return toMutantRunResult({ status: DryRunStatus.Complete, tests: [{ id: "load", name: "load the core tests", timeSpentMs: 0, status: TestStatus.Failed, failureMessage: String(e) }] });
     }
     ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = id;
