@@ -4,9 +4,9 @@ import type { DeviceConfig } from "../../src/core/config";
 import { Device } from "../../src/core/device";
 import type { EntityModel } from "../../src/core/entities";
 import { formatText } from "../../src/core/log";
-import { MemoryStore } from "../../src/core/nvs";
+import { MemoryStore, utf8Length } from "../../src/core/nvs";
 import type {
-  BrokerFound, Indication, JoinResult, LogRecord, MqttConnectOptions, MqttHandlers, MqttSession, Platform, WpsResult,
+  BrokerFound, CloseReason, Indication, JoinResult, LogRecord, MqttConnectOptions, MqttHandlers, MqttSession, Platform, WpsResult,
 } from "../../src/core/ports";
 import { createEntities } from "../../src/core/profiles";
 import { simulatedDrivers } from "../../src/core/sim-drivers";
@@ -42,22 +42,78 @@ export class ManualTimers {
   }
 }
 
+/**
+ * When a session's end reaches the core: the Node port calls onClose synchronously (mqtt.js emits
+ * "close" on its own turn), the Moddable adapter on a later turn (a Timer, never inside a socket
+ * callback). Runtime tests run under both.
+ */
+export type CloseTiming = "sync" | "later";
+export const CLOSE_TIMINGS: readonly CloseTiming[] = ["sync", "later"];
+
+/**
+ * An MQTT session as strict as the real clients: publish and subscribe before CONNACK or after
+ * the end was reported (or after close()) throw, as the Moddable client does ("connection
+ * closed"); a broker never sends before CONNACK or after the end. Between a link's death and the
+ * later-turn report, sends are lost silently, as on the device.
+ */
 export class FakeSession implements MqttSession {
   subs: string[] = [];
   pubs: { topic: string; payload: string; retain: boolean }[] = [];
+  /** Sends made after the link died and before its end was reported (lost, as on the device). */
+  lost: string[] = [];
+  /** close() was called by the runtime. */
   closed = false;
-  constructor(readonly options: MqttConnectOptions, readonly handlers: MqttHandlers) {}
+  state: "connecting" | "connected" | "dead" | "ended" = "connecting";
+  /** The handlers as a broker drives them (CONNACK, PUBLISH, end of the link), checked. */
+  readonly handlers: MqttHandlers;
+
+  constructor(readonly options: MqttConnectOptions, private readonly core: MqttHandlers, private readonly timing: CloseTiming, private readonly later: (fn: () => void) => void) {
+    this.handlers = {
+      onConnected: () => {
+        if (this.state !== "connecting" || this.closed) throw new Error(`FakeSession: CONNACK on a session that is ${this.closed ? "closed" : this.state}`);
+        this.state = "connected";
+        core.onConnected();
+      },
+      onMessage: (topic, payload, bytes) => {
+        if (this.state !== "connected" || this.closed) throw new Error(`FakeSession: PUBLISH to a session that is ${this.closed ? "closed" : this.state}`);
+        core.onMessage(topic, payload, bytes);
+      },
+      onClose: (reason, detail) => this.drop(reason, detail),
+    };
+  }
+
+  /** The link dies: the end is reported now or on a later turn, never after close(). */
+  drop(reason: CloseReason = "network", detail = "connection lost"): void {
+    if (this.state === "dead" || this.state === "ended") throw new Error("FakeSession: the link is already down");
+    this.state = "dead";
+    const report = (): void => {
+      this.state = "ended";
+      if (!this.closed) this.core.onClose(reason, detail);
+    };
+    if (this.timing === "sync") report();
+    else this.later(report);
+  }
+
+  private check(op: string, topic: string): boolean {
+    if (this.closed) throw new Error(`FakeSession: ${op} ${topic} after close()`);
+    if (this.state === "connecting") throw new Error(`FakeSession: ${op} ${topic} before CONNACK`);
+    if (this.state === "ended") throw new Error(`FakeSession: ${op} ${topic} after the session's end was reported`);
+    if (this.state === "dead") { this.lost.push(`${op} ${topic}`); return false; }
+    return true;
+  }
+
   subscribe(topic: string): void {
-    this.subs.push(topic);
+    if (this.check("subscribe", topic)) this.subs.push(topic);
   }
   publish(topic: string, payload: string, retain: boolean): void {
-    this.pubs.push({ topic, payload, retain });
+    if (this.check("publish", topic)) this.pubs.push({ topic, payload, retain });
   }
   close(): void {
     this.closed = true;
   }
+  /** A PUBLISH from the broker, with its size on the wire in UTF-8 bytes. */
   deliver(topic: string, payload: string): void {
-    this.handlers.onMessage(topic, payload, payload.length);
+    this.handlers.onMessage(topic, payload, utf8Length(payload));
   }
 }
 
@@ -72,7 +128,7 @@ export class FakePlatform implements Platform {
   browses: ((f: BrokerFound | null) => void)[] = [];
   private readonly rnd = seeded(7);
 
-  constructor(readonly store: MemoryStore = new MemoryStore()) {}
+  constructor(readonly store: MemoryStore = new MemoryStore(), readonly closeTiming: CloseTiming = "sync") {}
 
   wifi = {
     wps: (_ms: number, done: (r: WpsResult) => void) => { this.wpsCalls.push(done); },
@@ -82,7 +138,7 @@ export class FakePlatform implements Platform {
   discovery = { browse: (_ms: number, done: (f: BrokerFound | null) => void) => { this.browses.push(done); } };
   mqtt = {
     connect: (options: MqttConnectOptions, handlers: MqttHandlers) => {
-      const s = new FakeSession(options, handlers);
+      const s = new FakeSession(options, handlers, this.closeTiming, (fn) => { this.timers.set(0, fn); });
       this.sessions.push(s);
       return s;
     },
@@ -99,6 +155,11 @@ export class FakePlatform implements Platform {
     const s = this.sessions[this.sessions.length - 1];
     if (!s) throw new Error("no session");
     return s;
+  }
+
+  /** Runs what is due now (a later-turn onClose). */
+  settle(): void {
+    this.timers.advance(0);
   }
 
   text(): string {

@@ -70,7 +70,7 @@ function snap(p: FakePlatform, d: Device): Snapshot {
 export function deliverUnchanged(p: FakePlatform, d: Device, topic: string, payload: string, maxReports: number, what: string, errorsOnly = true): number {
   const before = snap(p, d);
   const session = p.last;
-  session.handlers.onMessage(topic, payload, payload.length);
+  session.deliver(topic, payload);
   const after = snap(p, d);
   equal(after.state, before.state, `state changed by ${what}`);
   equal(after.writes, before.writes, `flash written by ${what}`);

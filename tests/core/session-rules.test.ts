@@ -8,7 +8,7 @@ import { MemoryStore } from "../../src/core/nvs";
 import type { Effect } from "../../src/core/onboarding";
 import { CredentialStore } from "../../src/core/record";
 import { encodeWill } from "../../src/core/messages";
-import { FakePlatform, makeDevice, toCloudActivation } from "./device-kit";
+import { CLOSE_TIMINGS, type CloseTiming, FakePlatform, makeDevice, toCloudActivation } from "./device-kit";
 import { AC, DID, Rig, activationRig, brokerData, homePrefix, provisionedRecord, seeded, toOperational } from "./onboarding-kit";
 
 const P = `home1/gw1/${DID}`;
@@ -88,15 +88,16 @@ test("the stable timer: armed for exactly 60 s on every operational connect, cle
 });
 
 /** A provisioned unit on the runtime, its connect refused `failures` times, then connected. */
-function provisionedDevice(failures: number) {
+function provisionedDevice(failures: number, timing: CloseTiming) {
   const store = new MemoryStore();
   new CredentialStore(store).commit(provisionedRecord());
-  const p = new FakePlatform(store);
+  const p = new FakePlatform(store, timing);
   const d = makeDevice(p);
   d.start();
   p.joins[0]?.done({ ok: true });
   for (let i = 0; i < failures; i++) {
-    p.last.handlers.onClose("refused", "ECONNREFUSED");
+    p.last.drop("refused", "ECONNREFUSED");
+    p.settle();
     p.timers.advance(60_000); // the reconnect timer fires (≤ 60 s)
   }
   p.last.handlers.onConnected();
@@ -104,26 +105,50 @@ function provisionedDevice(failures: number) {
   return { p, d };
 }
 
-test("runtime: 60 s up resets the backoff through the timer the code arms (not one fired by hand)", () => {
-  const { p, d } = provisionedDevice(4);
-  equal(d.snapshot.attempt, 4, "four failures counted");
-  p.timers.advance(59_999);
-  equal(d.snapshot.attempt, 4, "not before 60 s");
-  p.timers.advance(1);
-  equal(d.snapshot.attempt, 0, "reset at 60 s up");
-});
+for (const timing of CLOSE_TIMINGS) {
+  test(`runtime (onClose ${timing}): 60 s up resets the backoff through the timer the code arms (not one fired by hand)`, () => {
+    const { p, d } = provisionedDevice(4, timing);
+    equal(d.snapshot.attempt, 4, "four failures counted");
+    p.timers.advance(59_999);
+    equal(d.snapshot.attempt, 4, "not before 60 s");
+    p.timers.advance(1);
+    equal(d.snapshot.attempt, 0, "reset at 60 s up");
+  });
 
-test("runtime: a session that drops before 60 s keeps its backoff (the stable timer dies with it)", () => {
-  const { p, d } = provisionedDevice(4);
-  p.timers.advance(30_000);
-  p.last.handlers.onClose("network", "ECONNRESET");
-  equal(d.phase, "connect");
-  const attempt = d.snapshot.attempt;
-  assert(attempt >= 4, `attempt ${attempt}`);
-  // Past the moment the old stable timer would have fired; the reconnect's own session stays pending.
-  p.timers.advance(45_000);
-  assert(d.snapshot.attempt >= attempt, `attempt ${d.snapshot.attempt} not reset by a closed session's timer`);
-});
+  test(`runtime (onClose ${timing}): a session that drops before 60 s keeps its backoff (the stable timer dies with it)`, () => {
+    const { p, d } = provisionedDevice(4, timing);
+    p.timers.advance(30_000);
+    const dead = p.last;
+    dead.drop("network", "ECONNRESET");
+    p.settle();
+    equal(d.phase, "connect");
+    equal(dead.state, "ended");
+    const attempt = d.snapshot.attempt;
+    assert(attempt >= 4, `attempt ${attempt}`);
+    // Past the moment the old stable timer would have fired; the reconnect's own session stays pending.
+    p.timers.advance(45_000);
+    assert(d.snapshot.attempt >= attempt, `attempt ${d.snapshot.attempt} not reset by a closed session's timer`);
+    assert(p.last !== dead, "a new session");
+    equal(p.last.state, "connecting");
+    deepEqual(dead.lost, [], "nothing sent on the dead link");
+  });
+
+  test(`runtime (onClose ${timing}): a drop right after CONNACK sends nothing on the dead session, and the reconnect resubscribes`, () => {
+    const { p, d } = provisionedDevice(0, timing);
+    const first = p.last;
+    equal(first.pubs.length, 4, "online status and three entity states");
+    first.drop("network", "ECONNRESET");
+    // A report timer due now, before a later-turn onClose, must not reach the dead link as a throw.
+    p.timers.advance(60_000);
+    p.settle();
+    equal(first.state, "ended");
+    assert(p.sessions.length >= 2, "reconnecting");
+    p.timers.advance(60_000);
+    p.last.handlers.onConnected();
+    equal(d.phase, "operational");
+    deepEqual(p.last.subs, [`${DID}/home/in`, `${P}/+/in`]);
+  });
+}
 
 test("Last Will on every operational connect once the prefix is known: retained offline status, the same each time", () => {
   const r = new Rig();

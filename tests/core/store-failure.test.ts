@@ -29,7 +29,7 @@ function world(p: FakePlatform, flow: Flow): void {
           : topic === `${DID}/home/out` ? [`${DID}/home/in`, homePrefix()] : undefined;
       if (reply) p.timers.set(5, () => { if (!s.closed) s.deliver(reply[0], reply[1]); });
     };
-    p.timers.set(1, () => { if (!s.closed) handlers.onConnected(); });
+    p.timers.set(1, () => { if (!s.closed) s.handlers.onConnected(); });
     return s;
   };
   p.wifi.wps = (_ms, done) => { p.timers.set(1, () => done(flow === "guest" ? { ok: false, reason: "timeout" } : { ok: true, ssid: "HomeNet", password: "home-pass-123" })); };
