@@ -43,8 +43,8 @@ test("reconnect backoff: each failed connect waits exactly floor(draw × min(60 
     const ms = timerSet(r.send({ type: "mqtt_closed", session: r.state.session, reason: "refused", detail: "ECONNREFUSED" }), "reconnect")?.ms;
     equal(draws.length, before + 1, "one draw per delay");
     const ceiling = Math.min(BACKOFF_CAP_MS, 1000 * 2 ** attempt);
-    equal(ms, Math.floor((draws[before] as number) * ceiling), `attempt ${attempt}`);
-    delays.push(ms as number);
+    equal(ms, Math.floor(draws[before] * ceiling), `attempt ${attempt}`);
+    delays.push(Number(ms));
     ceilings.push(ceiling);
     r.send({ type: "timer", name: "reconnect" });
   }
@@ -66,9 +66,9 @@ test("activation request re-sends: every 10 s ± 20 %, drawn from the random sou
     assert(fx.some((e) => e.kind === "mqtt_publish" && e.topic === `${AC}/activation/out`), "request re-sent");
     const ms = timerSet(fx, "retry")?.ms;
     equal(draws.length, before + 1);
-    equal(ms, jittered(10_000, () => draws[before] as number));
-    equal(ms, Math.round(10_000 * (0.8 + 0.4 * (draws[before] as number))));
-    seen.push(ms as number);
+    equal(ms, jittered(10_000, () => draws[before]));
+    equal(ms, Math.round(10_000 * (0.8 + 0.4 * draws[before])));
+    seen.push(Number(ms));
   }
   assert(seen.every((ms) => ms >= 8000 && ms <= 12000), seen.join(","));
   assert(new Set(seen).size >= 6, `spread: ${seen.join(",")}`);
@@ -212,14 +212,14 @@ test("home_prefix while operational is ignored: no commit, no reconnect, the pre
 });
 
 test("rediscovery: a changed port alone is stored and used; the same address and port store nothing", () => {
-  const stored = provisionedRecord({ broker: { kind: "local", host: "192.168.1.10", port: 8883 } });
+  const stored = provisionedRecord({ broker: { kind: "local", host: "192.168.1.10", port: 8883, name: "MQTT2GO.local" } });
   const r = new Rig();
   r.send({ type: "boot", record: stored });
   r.send({ type: "wifi_done", result: { ok: true } });
   r.send({ type: "mdns_done", found: { host: "MQTT2GO.local", address: "192.168.1.10", port: 18883 } });
-  deepEqual(r.find("store_commit")?.record.broker, { kind: "local", host: "192.168.1.10", port: 18883 });
+  deepEqual(r.find("store_commit")?.record.broker, { kind: "local", host: "192.168.1.10", port: 18883, name: "MQTT2GO.local" });
   equal(r.find("mqtt_connect")?.options.port, 18883);
-  deepEqual(r.state.record?.broker, { kind: "local", host: "192.168.1.10", port: 18883 });
+  deepEqual(r.state.record?.broker, { kind: "local", host: "192.168.1.10", port: 18883, name: "MQTT2GO.local" });
 
   const same = new Rig();
   same.send({ type: "boot", record: stored });
@@ -254,7 +254,7 @@ test("retain flags: status, state and confirmations retained; errors and about n
   op.pubs.length = 0;
   op.deliver(`${P}/switch/in`, JSON.stringify({ type: "set", timestamp: 1, value: "on" }));
   op.deliver(`${P}/switch/in`, JSON.stringify({ type: "set", timestamp: 1, value: "maybe" }));
-  deepEqual(op.pubs.map((x) => [x.topic, JSON.parse(x.payload).type, x.retain]), [
+  deepEqual(op.pubs.map((x) => [x.topic, (JSON.parse(x.payload) as { type: string }).type, x.retain]), [
     [`${P}/switch/out`, "command_response", true],
     [`${P}/switch/out`, "error", false],
   ]);

@@ -7,6 +7,7 @@
 // (reloadEnvironment: the bundle holds every module, so a new evaluation is a new environment).
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { setImmediate } from "node:timers";
 import { dirname, join, relative, resolve } from "node:path";
 import { INSTRUMENTER_CONSTANTS } from "@stryker-mutator/api/core";
 import { PluginKind, commonTokens, declareClassPlugin, tokens } from "@stryker-mutator/api/plugin";
