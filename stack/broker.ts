@@ -77,6 +77,11 @@ export interface MqttBroker {
   publish(topic: string, payload: string, retain?: boolean): Promise<void>;
   /** Close every session of this client id (e.g. when its account is removed). */
   disconnect(clientId: string): void;
+  /**
+   * A crash and restart: every connection dropped, refused for `downMs`, then listening again on
+   * the same port with no sessions and no retained messages (accounts live outside the broker).
+   */
+  restart?(opts?: { downMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,62 +128,68 @@ function peerOf(client: Client): { valid: boolean; cn?: string; fingerprint?: st
 export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise<MqttBroker> {
   const grants = new WeakMap<Client, G>();
   const connected = new Map<string, Client>();
-  const aedes = await Aedes.createBroker({ maxClientsIdLength: 64, heartbeatInterval: 3_600_000, connectTimeout: 10_000 });
   const log = (event: string, fields?: Record<string, string | number | boolean | undefined>): void => o.log(o.name, event, fields);
+  let aedes = await createAedes();
 
-  aedes.authenticate = (client, username, password, done) => {
-    const peer = peerOf(client);
-    const verdict = o.authenticate({
-      clientId: client.id,
-      username: username ?? undefined,
-      password: password ? password.toString("utf8") : undefined,
-      certValid: peer.valid,
-      certCn: peer.cn,
-      certFingerprint: peer.fingerprint,
+  /** A broker with empty in-memory persistence: no sessions, no retained messages. */
+  async function createAedes(): Promise<Aedes> {
+    const aedes = await Aedes.createBroker({ maxClientsIdLength: 64, heartbeatInterval: 3_600_000, connectTimeout: 10_000 });
+
+    aedes.authenticate = (client, username, password, done) => {
+      const peer = peerOf(client);
+      const verdict = o.authenticate({
+        clientId: client.id,
+        username: username ?? undefined,
+        password: password ? password.toString("utf8") : undefined,
+        certValid: peer.valid,
+        certCn: peer.cn,
+        certFingerprint: peer.fingerprint,
+      });
+      if ("refused" in verdict) {
+        log("connect_refused", { client: client.id, reason: verdict.refused });
+        done(notAuthorised(verdict.refused), false);
+        return;
+      }
+      grants.set(client, verdict);
+      connected.set(client.id, client);
+      log("connect", { client: client.id, as: verdict.who });
+      done(null, true);
+    };
+
+    aedes.authorizeSubscribe = (client, sub, done) => {
+      const g = grants.get(client);
+      if (g && filterAllowed(g.subscribe, sub.topic)) { done(null, sub); return; }
+      log("subscribe_refused", { client: client.id, topic: shownTopic(sub.topic, g) });
+      done(null, null);
+    };
+
+    aedes.authorizePublish = (client, packet, done) => {
+      const g = client ? grants.get(client) : undefined;
+      if (!g || !topicAllowed(g.publish, packet.topic)) {
+        log("publish_refused", { client: client?.id, topic: shownTopic(packet.topic, g) });
+        done(new Error("publish not allowed by the ACL"));
+        return;
+      }
+      // Gateways never retain remove/in (PROTOCOL §8): a retained remove would wipe a re-onboarded device.
+      if (packet.retain && packet.topic.endsWith("/remove/in")) packet.retain = false;
+      done(null);
+    };
+
+    aedes.on("publish", (packet, client) => {
+      const g = client ? grants.get(client) : undefined;
+      if (g && o.onPublish) o.onPublish(packet.topic, packet.payload.toString(), g);
     });
-    if ("refused" in verdict) {
-      log("connect_refused", { client: client.id, reason: verdict.refused });
-      done(notAuthorised(verdict.refused), false);
-      return;
-    }
-    grants.set(client, verdict);
-    connected.set(client.id, client);
-    log("connect", { client: client.id, as: verdict.who });
-    done(null, true);
-  };
-
-  aedes.authorizeSubscribe = (client, sub, done) => {
-    const g = grants.get(client);
-    if (g && filterAllowed(g.subscribe, sub.topic)) { done(null, sub); return; }
-    log("subscribe_refused", { client: client.id, topic: shownTopic(sub.topic, g) });
-    done(null, null);
-  };
-
-  aedes.authorizePublish = (client, packet, done) => {
-    const g = client ? grants.get(client) : undefined;
-    if (!g || !topicAllowed(g.publish, packet.topic)) {
-      log("publish_refused", { client: client?.id, topic: shownTopic(packet.topic, g) });
-      done(new Error("publish not allowed by the ACL"));
-      return;
-    }
-    // Gateways never retain remove/in (PROTOCOL §8): a retained remove would wipe a re-onboarded device.
-    if (packet.retain && packet.topic.endsWith("/remove/in")) packet.retain = false;
-    done(null);
-  };
-
-  aedes.on("publish", (packet, client) => {
-    const g = client ? grants.get(client) : undefined;
-    if (g && o.onPublish) o.onPublish(packet.topic, packet.payload.toString(), g);
-  });
-  aedes.on("subscribe", (subs, client) => {
-    const g = grants.get(client);
-    // aedes sets a refused subscription's qos to 128 (outside the QoS type).
-    if (g && o.onSubscribe) for (const sub of subs) if ((sub.qos as number) !== 128) o.onSubscribe(sub.topic, g);
-  });
-  aedes.on("clientDisconnect", (client) => {
-    if (connected.get(client.id) === client) connected.delete(client.id);
-    if (grants.has(client)) log("disconnect", { client: client.id });
-  });
+    aedes.on("subscribe", (subs, client) => {
+      const g = grants.get(client);
+      // aedes sets a refused subscription's qos to 128 (outside the QoS type).
+      if (g && o.onSubscribe) for (const sub of subs) if ((sub.qos as number) !== 128) o.onSubscribe(sub.topic, g);
+    });
+    aedes.on("clientDisconnect", (client) => {
+      if (connected.get(client.id) === client) connected.delete(client.id);
+      if (grants.has(client)) log("disconnect", { client: client.id });
+    });
+    return aedes;
+  }
 
   const sockets = new Set<TLSSocket>();
   const server: Server = createServer({
@@ -203,10 +214,16 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
   });
   server.on("tlsClientError", (err) => log("tls_refused", { reason: err.message.split("\n")[0] }));
 
-  await new Promise<void>((resolve, reject) => {
+  const listen = (port: number) => new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(o.port, o.host, () => { server.off("error", reject); resolve(); });
+    server.listen(port, o.host, () => { server.off("error", reject); resolve(); });
   });
+  const stop = async (): Promise<void> => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  await listen(o.port);
   const port = (server.address() as AddressInfo).port;
   log("listening", { host: o.host, port, client_cert: o.requireClientCert ? "required" : "checked per account" });
 
@@ -220,10 +237,16 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
     disconnect(clientId) {
       connected.get(clientId)?.close();
     },
+    restart: async ({ downMs = 0 } = {}) => {
+      await stop();
+      log("restarting", { down_ms: downMs });
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      aedes = await createAedes();
+      await listen(port);
+      log("listening", { host: o.host, port, restarted: true });
+    },
     close: async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stop();
       log("closed");
     },
   };

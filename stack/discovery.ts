@@ -60,6 +60,8 @@ export interface DiscoveryServer {
   /** `https://host:port/activate_device` */
   activateUrl: string;
   broker: MqttBroker;
+  /** Its MQTT broker crashes and restarts (sessions lost; pending entries are the server's and stay). */
+  restartBroker(downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -233,6 +235,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     mqttPort: broker.port,
     broker,
     activateUrl: `https://${o.host}:${httpPort}${ACTIVATE_PATH}`,
+    restartBroker: (downMs) => broker.restart?.({ downMs }) ?? Promise.resolve(),
     close: async () => {
       await broker.close();
       http.closeAllConnections();

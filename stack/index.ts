@@ -39,6 +39,8 @@ export interface StackOptions {
   cloudGatewayId?: string;
   localGatewayId?: string;
   radio?: RadioOptions;
+  /** `broker_ip` the discovery server hands out (default the cloud broker itself), e.g. a fault proxy in front of it. */
+  cloudBrokerIp?: string;
 }
 
 export interface Endpoint { host: string; port: number }
@@ -74,6 +76,8 @@ export interface Stack {
   restartCloud(downMs?: number): Promise<void>;
   /** Pids of broker processes the stack runs (mosquitto), for CPU accounting. */
   brokerPids(): number[];
+  /** A broker crashes and restarts on the same port, losing its sessions and retained messages (not its accounts). */
+  restartBroker(which: "discovery" | "cloud" | "gateway", downMs?: number): Promise<void>;
   /** A new factory identity signed by the stack's CA, added to the registry. */
   createIdentity(options: IdentityOptions): FactoryIdentity;
   close(): Promise<void>;
@@ -114,7 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const discovery = await startDiscovery({ backend: options.broker, host, httpPort: options.ports?.discoveryHttps, mqttPort: options.ports?.discoveryMqtt, tls, token, ttlMs, log });
     closers.push(() => discovery.close());
     const cloud: HomeBroker = await startCloud({
-      backend: options.broker, host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount],
+      backend: options.broker, host, port: options.ports?.cloud, tls, ca: certs.ca, registry, controllers: [cloudAccount], brokerIp: options.cloudBrokerIp,
       discovery: { url: discovery.activateUrl, token, caPem: certs.ca.certPem }, log,
       ...(options.deviceHost ? { brokerHost: options.deviceHost } : {}),
     });
@@ -168,6 +172,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         await b.restart({ downMs });
       },
       brokerPids: () => [cloud.broker, discovery.broker].map((b) => (b as Partial<Mosquitto>).pid?.()).filter((p): p is number => p !== undefined),
+      restartBroker: async (which, downMs) => {
+        if (which === "discovery") return discovery.restartBroker(downMs);
+        const b = which === "cloud" ? cloud.broker : gw?.broker;
+        if (!b?.restart) throw new Error(`no restartable ${which} broker`);
+        await b.restart({ downMs });
+      },
       createIdentity: (o) => {
         const identity = createFactoryIdentity(certs.ca, o);
         registry.add(identity);
