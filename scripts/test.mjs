@@ -119,6 +119,7 @@ if (only.includes("e2e")) {
     const tap = join(root, "build/e2e.tap");
     mkdirSync(join(root, "build"), { recursive: true });
     rmSync(tap, { force: true });
+    rmSync(join(root, "build/test-logs"), { recursive: true, force: true }); // tests/log-files.ts
     const r = await runCapture(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1",
       "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tap}`,
       ...tests.map((t) => relative(root, t))], "[e2e]", 30 * 60_000);
@@ -128,6 +129,8 @@ if (only.includes("e2e")) {
     skipped += e.notRun.length;
     notRun.push(...e.notRun.map((l) => `[e2e] ${l}`));
     if (r.code !== 0 || !e.summary) { failures.push("e2e"); if (e.fail === 0) failed++; }
+    const scan = await runCapture(process.execPath, ["--import", "tsx", "scripts/scan-logs.ts"], "[scan]", 5 * 60_000);
+    step("secrets scan over every e2e log (scripts/scan-logs.ts)", scan.code === 0);
   }
 }
 

@@ -9,6 +9,10 @@ import { startStack, type Stack, type StackOptions } from "../../stack/index";
 import { startNodeDevice, type NodeDevice, type NodeDeviceOptions } from "../../hosts/node/device-host";
 import { DEV_IDENTITY_DIR, loadUnit, type Unit } from "../../hosts/node/identity";
 import type { WpsMode } from "../../hosts/node/ports/wifi";
+import { CredentialStore } from "../../src/core/record";
+import { fileStore } from "../../hosts/node/ports/store";
+import { lineLog } from "../../stack/log";
+import { openTestLog, type TestLog } from "../log-files";
 
 let nextMdnsPort = 25353 + (process.pid % 1000) * 7;
 
@@ -19,6 +23,8 @@ export interface World {
   mdnsPort: number;
   /** Boot (or reboot) the device over the same flash. */
   boot(o?: Partial<NodeDeviceOptions> & { wps?: WpsMode }): DeviceRun;
+  /** The file every device and stack log line of this world goes to (scanned for secrets). */
+  testLog: TestLog;
   close(): Promise<void>;
 }
 
@@ -33,12 +39,15 @@ export interface DeviceRun {
 
 export async function world(o: StackOptions & { unitDir?: string } = {}): Promise<World> {
   const mdnsPort = nextMdnsPort++;
-  const stack = await startStack({ mdnsPort, ...o });
+  const testLog = openTestLog(process.argv[1]?.split("/").pop()?.replace(/\.test\.ts$/, "") || "world");
+  const fileLog = lineLog((l) => testLog.line(l));
+  const given = o.log;
+  const stack = await startStack({ mdnsPort, ...o, log: given ? (c, e, f) => { fileLog(c, e, f); given(c, e, f); } : fileLog });
   const unit = loadUnit({ identityDir: o.unitDir ?? DEV_IDENTITY_DIR });
   const stateDir = mkdtempSync(join(tmpdir(), "mqtt2go-e2e-"));
   const runs: DeviceRun[] = [];
   return {
-    stack, unit, stateDir, mdnsPort,
+    stack, unit, stateDir, mdnsPort, testLog,
     boot(b = {}) {
       const phases: Phase[] = [];
       const lines: string[] = [];
@@ -48,7 +57,7 @@ export async function world(o: StackOptions & { unitDir?: string } = {}): Promis
         unit, stateDir, radio: stack.radio, wps: "ok",
         discovery: { host: stack.discovery.host, port: stack.discovery.mqttPort },
         mdnsPort, mdnsWindowMs: 600,
-        log: (line, r) => { lines.push(line); records.push(r); if (process.env.E2E_LOG) process.stdout.write(line + "\n"); },
+        log: (line, r) => { lines.push(line); records.push(r); testLog.line(line); if (process.env.E2E_LOG) process.stdout.write(line + "\n"); },
         onPhase: (p, s) => {
           phases.push(p);
           for (const w of [...waiters]) if (w.phase === p) { waiters.splice(waiters.indexOf(w), 1); w.resolve(s); }
@@ -71,6 +80,7 @@ export async function world(o: StackOptions & { unitDir?: string } = {}): Promis
     },
     async close() {
       for (const r of runs) r.stop();
+      recordSecrets(testLog, stack, unit, stateDir);
       await stack.close();
       rmSync(stateDir, { recursive: true, force: true });
     },
@@ -87,4 +97,18 @@ export async function inWorld(o: Parameters<typeof world>[0], fn: (w: World) => 
   } finally {
     await w.close();
   }
+}
+
+/** The secrets a world handled: the unit's code, the home Wi-Fi passphrase, issued passwords. */
+function recordSecrets(log: TestLog, stack: Stack, unit: Unit, stateDir: string): void {
+  log.secret(unit.identity.activationCode);
+  log.secret(stack.radio.homePassword);
+  // key material: a run of the factory key's base64 body
+  log.secret(unit.tls.keyPem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "").slice(20, 60));
+  for (const a of [stack.cloud.accounts.get(unit.identity.deviceId), stack.gateway?.accounts.get(unit.identity.deviceId)]) log.secret(a?.password);
+  try {
+    const r = new CredentialStore(fileStore(stateDir)).load().record;
+    log.secret(r?.password);
+    log.secret(r?.wifi?.password);
+  } catch { /* no record */ }
 }
