@@ -20,7 +20,7 @@ export default defineConfig(
   },
   {
     // node:test's describe()/test() return promises the runner itself awaits.
-    files: ["tests/e2e/**/*.test.ts"],
+    files: ["tests/e2e/**/*.test.ts", "tests/faults/**/*.test.ts"],
     rules: { "@typescript-eslint/no-floating-promises": "off" },
   },
   {

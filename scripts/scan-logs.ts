@@ -1,10 +1,10 @@
-// Secrets scan over every log the e2e and fault tests wrote (tests/log-files.ts): no known secret
+// Secrets scan over every log the e2e and fault tests wrote (tests/e2e/log-files.ts): no known secret
 // of any run (activation codes, issued passwords, Wi-Fi passphrases, key material) and no
 // secret-looking field or PEM block appears in any log line. Exit 1 on any finding.
 //   node --import tsx scripts/scan-logs.ts [DIR]
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { TEST_LOG_DIR } from "../tests/log-files";
+import { TEST_LOG_DIR } from "../tests/e2e/log-files";
 
 const dir = process.argv[2] ?? TEST_LOG_DIR;
 let names: string[] = [];

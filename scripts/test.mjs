@@ -119,7 +119,7 @@ if (only.includes("e2e")) {
     const tap = join(root, "build/e2e.tap");
     mkdirSync(join(root, "build"), { recursive: true });
     rmSync(tap, { force: true });
-    rmSync(join(root, "build/test-logs"), { recursive: true, force: true }); // tests/log-files.ts
+    rmSync(join(root, "build/test-logs"), { recursive: true, force: true }); // tests/e2e/log-files.ts
     const r = await runCapture(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1",
       "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=tap", `--test-reporter-destination=${tap}`,
       ...tests.map((t) => relative(root, t))], "[e2e]", 30 * 60_000);

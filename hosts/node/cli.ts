@@ -21,6 +21,7 @@ const HELP = `mqtt2go-device — run an MQTT2GO end device (the firmware's core)
   --guest               the gateway's guest network MQTT2GO is up (local guest flow)
   --mdns-window MS      mDNS browse window (default 3000)   --mdns-port N   mDNS port (default 5353)
   --window MS           activation window (default 900000)
+  --store-delay MS      fault injection: every flash write takes MS (power-cut tests)
   --until PHASE         exit 0 when PHASE is reached (e.g. operational); nonzero on --timeout
                         a failed onboarding always exits 1, with or without --until
   --timeout MS          give up after MS (with --until; default 60000)
@@ -34,7 +35,7 @@ const { values: a } = parseArgs({
     discovery: { type: "string", default: "127.0.0.1:8883" }, state: { type: "string" },
     wps: { type: "string", default: "ok" }, "wps-walk": { type: "string" },
     "home-ssid": { type: "string" }, "home-pass": { type: "string" }, guest: { type: "boolean", default: false },
-    "mdns-window": { type: "string" }, "mdns-port": { type: "string" }, window: { type: "string" },
+    "mdns-window": { type: "string" }, "mdns-port": { type: "string" }, window: { type: "string" }, "store-delay": { type: "string" },
     until: { type: "string" }, timeout: { type: "string", default: "60000" }, log: { type: "string", default: "text" },
     help: { type: "boolean", short: "h" },
   },
@@ -87,6 +88,7 @@ const host = startNodeDevice({
   wpsWalkMs: num("wps-walk", a["wps-walk"]),
   mdnsWindowMs: num("mdns-window", a["mdns-window"]),
   mdnsPort: num("mdns-port", a["mdns-port"]),
+  storeDelayMs: num("store-delay", a["store-delay"]),
   config: windowMs !== undefined ? { activationWindowMs: windowMs } : {},
   log: a.log,
   onPhase: (phase, state) => {

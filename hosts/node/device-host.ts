@@ -37,6 +37,10 @@ export interface NodeDeviceOptions {
   discoveryPort?: DiscoveryPort;
   /** Wraps the MQTT port (the fleet counts connects). */
   mqtt?: (port: NodeMqttPort) => MqttPort;
+  /** The device's random source (backoff jitter); tests pass `() => 0` for immediate reconnects. */
+  random?: () => number;
+  /** Fault injection: every flash write takes this long (a slow or worn flash). */
+  storeDelayMs?: number;
 }
 
 export interface NodeDevice {
@@ -48,7 +52,7 @@ export interface NodeDevice {
 export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
   const type = o.unit.identity.deviceType;
   if (!isDeviceType(type)) throw new Error(`unsupported device type "${type}" (socket, multi_sensor)`);
-  const store = o.store ?? fileStore(o.stateDir);
+  const store = o.store ?? fileStore(o.stateDir, o.storeDelayMs);
   const wifi = o.wifi ?? new SimWiFiPort(o.radio, o.wps, o.wpsWalkMs);
   const nodeMqtt = new NodeMqttPort(o.unit.tls);
   const mqtt = o.mqtt ? o.mqtt(nodeMqtt) : nodeMqtt;
@@ -98,7 +102,7 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
       },
       indicate: (s) => o.onIndicate?.(s),
       freeMemory: () => process.memoryUsage().heapTotal - process.memoryUsage().heapUsed,
-      random: () => Math.random(),
+      random: o.random ?? (() => Math.random()),
     },
   };
 

@@ -12,7 +12,7 @@ import type { WpsMode } from "../../hosts/node/ports/wifi";
 import { CredentialStore } from "../../src/core/record";
 import { fileStore } from "../../hosts/node/ports/store";
 import { lineLog } from "../../stack/log";
-import { openTestLog, type TestLog } from "../log-files";
+import { openTestLog, type TestLog } from "./log-files";
 
 let nextMdnsPort = 25353 + (process.pid % 1000) * 7;
 

@@ -11,7 +11,7 @@ class FileStore implements KeyValueStore {
   /** Inside batch(): domains changed and not yet written. */
   private dirty: Set<string> | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly delayMs = 0) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -35,6 +35,8 @@ class FileStore implements KeyValueStore {
   private save(domain: string, d: Record<string, StoredValue>): void {
     if (this.dirty) { this.dirty.add(domain); return; }
     const f = this.file(domain);
+    // A slow flash, for power-cut tests: the write blocks as a real flash write does.
+    if (this.delayMs > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, this.delayMs);
     writeFileSync(`${f}.tmp`, JSON.stringify(d, null, 1), { mode: 0o600 });
     renameSync(`${f}.tmp`, f);
   }
@@ -76,6 +78,7 @@ class FileStore implements KeyValueStore {
   }
 }
 
-export function fileStore(dir: string): KeyValueStore {
-  return nvsChecked(new FileStore(dir));
+/** `delayMs`: every write blocks that long first (fault injection: a slow flash). */
+export function fileStore(dir: string, delayMs = 0): KeyValueStore {
+  return nvsChecked(new FileStore(dir, delayMs));
 }

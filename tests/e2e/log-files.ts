@@ -4,7 +4,7 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const TEST_LOG_DIR = resolve(process.env.MQTT2GO_TEST_LOGS ?? join(import.meta.dirname, "..", "build", "test-logs"));
+export const TEST_LOG_DIR = resolve(process.env.MQTT2GO_TEST_LOGS ?? join(import.meta.dirname, "..", "..", "build", "test-logs"));
 
 let seq = 0;
 
