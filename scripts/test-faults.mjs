@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const grep = process.argv.slice(2).find((a) => a.startsWith("--grep="))?.slice(7) ?? "";
-rmSync(join(root, "build/test-logs"), { recursive: true, force: true });
+rmSync(process.env.MQTT2GO_TEST_LOGS ?? join(root, "build/test-logs"), { recursive: true, force: true }); // tests/e2e/log-files.ts
 rmSync(join(root, "build/faults"), { recursive: true, force: true });
 const tests = readdirSync(join(root, "tests/faults")).filter((f) => f.endsWith(".test.ts") && f.includes(grep)).sort().map((f) => `tests/faults/${f}`);
 const results = [];

@@ -62,6 +62,8 @@ export interface DiscoveryServer {
   broker: MqttBroker;
   /** Its MQTT broker crashes and restarts (sessions lost; pending entries are the server's and stay). */
   restartBroker(downMs?: number): Promise<void>;
+  /** Publish on its MQTT broker as the broker itself (fault injection: any topic, any payload). */
+  inject(topic: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -236,6 +238,7 @@ export async function startDiscovery(o: DiscoveryOptions): Promise<DiscoveryServ
     broker,
     activateUrl: `https://${o.host}:${httpPort}${ACTIVATE_PATH}`,
     restartBroker: (downMs) => broker.restart?.({ downMs }) ?? Promise.resolve(),
+    inject: (topic, payload) => broker.publish(topic, payload),
     close: async () => {
       await broker.close();
       http.closeAllConnections();

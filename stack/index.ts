@@ -78,6 +78,8 @@ export interface Stack {
   brokerPids(): number[];
   /** A broker crashes and restarts on the same port, losing its sessions and retained messages (not its accounts). */
   restartBroker(which: "discovery" | "cloud" | "gateway", downMs?: number): Promise<void>;
+  /** Publish on a broker as the broker itself, past every ACL (fault injection: malformed input for a device). */
+  inject(which: "discovery" | "cloud" | "gateway", topic: string, payload: string): Promise<void>;
   /** A new factory identity signed by the stack's CA, added to the registry. */
   createIdentity(options: IdentityOptions): FactoryIdentity;
   close(): Promise<void>;
@@ -177,6 +179,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const b = which === "cloud" ? cloud.broker : gw?.broker;
         if (!b?.restart) throw new Error(`no restartable ${which} broker`);
         await b.restart({ downMs });
+      },
+      inject: async (which, topic, payload) => {
+        if (which === "discovery") return discovery.inject(topic, payload);
+        const b = which === "cloud" ? cloud.broker : gw?.broker;
+        if (!b) throw new Error(`no ${which} broker`);
+        await b.publish(topic, payload);
       },
       createIdentity: (o) => {
         const identity = createFactoryIdentity(certs.ca, o);
