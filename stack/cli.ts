@@ -6,6 +6,7 @@ import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import { mask } from "../src/core/mask";
 import { DEV_CERTS_DIR } from "./certs";
+import { FAULTS_HELP, cloudFaultProxy, startFaultConsole } from "./fault-console";
 import { startStack } from "./index";
 import { startControllerPage, type ControllerPage } from "./ui/index";
 import { jsonLineLog, lineLog } from "./log";
@@ -27,6 +28,9 @@ const HELP = `mqtt2go stack — the MQTT2GO development stack on 127.0.0.1
   --ui-port N        the page's port (default 8090; ephemeral with --ephemeral)
   --log text|json    log format (default text)
 
+  --faults           fault proxies in front of the discovery MQTT broker (9883) and the cloud broker
+                     (9884, the broker_ip devices get), driven from stdin: ${FAULTS_HELP}
+
 Fixed ports: discovery HTTPS 8443, discovery MQTT 8883, cloud 8884, gateway 8885.
 `;
 
@@ -34,7 +38,7 @@ const { values: a } = parseArgs({
   options: {
     local: { type: "boolean", default: false }, ttl: { type: "string" }, ephemeral: { type: "boolean", default: false },
     "mdns-port": { type: "string" }, certs: { type: "string" }, add: { type: "string" }, name: { type: "string" },
-    broker: { type: "string", default: "aedes" }, ui: { type: "boolean", default: false }, "ui-port": { type: "string" },
+    broker: { type: "string", default: "aedes" }, faults: { type: "boolean", default: false }, ui: { type: "boolean", default: false }, "ui-port": { type: "string" },
     log: { type: "string", default: "text" }, help: { type: "boolean", short: "h" },
   },
 });
@@ -57,8 +61,10 @@ if (a.log !== "text" && a.log !== "json") fail(`--log is text or json, got "${a.
 const log = a.log === "json" ? jsonLineLog() : lineLog();
 const ttl = whole("ttl", a.ttl);
 const certsDir = a.certs ?? DEV_CERTS_DIR;
+const cloudProxy = a.faults ? await cloudFaultProxy(a.ephemeral ? 0 : 9884, log) : undefined;
 const stack = await startStack({
   broker: a.broker,
+  cloudBrokerIp: cloudProxy ? `127.0.0.1:${cloudProxy.port}` : undefined,
   local: a.local,
   ttlMs: ttl === undefined ? undefined : ttl * 1000,
   mdnsPort: whole("mdns-port", a["mdns-port"]),
@@ -80,6 +86,9 @@ log("stack", "ready", {
 });
 for (const u of stack.registry.list()) log("registry", "unit", { device: u.deviceId, type: u.deviceType, activation_code: mask(u.activationCode) });
 
+const faults = cloudProxy ? await startFaultConsole(stack, cloudProxy, a.ephemeral ? 0 : 9883, log) : undefined;
+if (faults && cloudProxy) log("faults", "ready", { discovery_mqtt: `127.0.0.1:${faults.discovery.port}`, cloud: `127.0.0.1:${cloudProxy.port}`, commands: FAULTS_HELP });
+
 let page: ControllerPage | undefined;
 if (a.ui) {
   const uiPort = whole("ui-port", a["ui-port"]) ?? (a.ephemeral ? 0 : 8090);
@@ -97,6 +106,7 @@ async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await page?.close();
+  await faults?.close();
   await stack.close();
   process.exit(0);
 }
