@@ -27,6 +27,8 @@ interface Step {
   afterPrefix: boolean;
   /** Arms the fault: called synchronously for every device log line; returns true once the outage began. */
   arm(w: FaultyWorld, outageMs: number): { onLog(r: LogRecord): boolean; atBoot?: () => Promise<void> };
+  /** Instead of a log event: the fault is applied once the controller heard "success". */
+  afterSuccess?: (w: FaultyWorld, outageMs: number) => Promise<void>;
 }
 
 /** Heals `proxy` `ms` after `start`. */
@@ -96,15 +98,8 @@ const STEPS: Step[] = [
   },
   {
     name: "cloud broker restarts (sessions lost) when operational", afterPrefix: true,
-    arm: (w, ms) => {
-      let done = false;
-      return {
-        onLog: (r) => {
-          if (!done && r.event === "operational") { done = true; void w.stack.restartBroker("cloud", ms); }
-          return done;
-        },
-      };
-    },
+    arm: () => ({ onLog: () => false }),
+    afterSuccess: (w, ms) => w.stack.restartBroker("cloud", ms),
   },
 ];
 
@@ -136,6 +131,12 @@ async function runCell(step: Step, outage: (typeof OUTAGES)[number]): Promise<Ce
     const expectOperational = step.afterPrefix || !outage.pastWindow;
     const expected = expectOperational ? "operational" : "rolled back";
     // The end state: operational after the fault healed, or unprovisioned.
+    const told = () => c.received.filter((m) => m.topic === controllerAddIn(c.home, c.gateway)).map((m) => decodeSetupResult(m.payload)).filter((r) => r.ok && r.value.deviceId === id.deviceId).map((r) => (r.ok ? r.value.result : ""));
+    if (step.afterSuccess) {
+      for (let i = 0; i < 600 && !told().includes("success"); i++) await new Promise((r) => setTimeout(r, 100));
+      faultAt = Date.now();
+      void step.afterSuccess(w, outage.ms);
+    }
     const limit = Date.now() + outage.ms + 120_000;
     const settled = (): string | undefined => {
       const healedAt = faultAt + outage.ms;
@@ -146,7 +147,6 @@ async function runCell(step: Step, outage: (typeof OUTAGES)[number]): Promise<Ce
     while (!settled() && Date.now() < limit) await new Promise((r) => setTimeout(r, 100));
     const got = settled() ?? `stuck in ${run.host.device.phase}`;
     // What the controller heard, and what the flash holds.
-    const told = () => c.received.filter((m) => m.topic === controllerAddIn(c.home, c.gateway)).map((m) => decodeSetupResult(m.payload)).filter((r) => r.ok && r.value.deviceId === id.deviceId).map((r) => (r.ok ? r.value.result : ""));
     if (got === "operational") for (let i = 0; i < 100 && !told().includes("success"); i++) await new Promise((r) => setTimeout(r, 100));
     const record = new CredentialStore(fileStore(w.stateDir)).load().record;
     const problems: string[] = [];
@@ -154,7 +154,9 @@ async function runCell(step: Step, outage: (typeof OUTAGES)[number]): Promise<Ce
     if (got === "operational") {
       if (!record?.home) problems.push("no prefix in flash");
       if (!told().includes("success")) problems.push("controller not told success");
-      if (c.lastStatus(id.deviceId) !== "online") await c.awaitStatus(id.deviceId, "online", 10_000).catch(() => problems.push("status not online"));
+      // A controller that logs in now (the first one may have lost its session to a restart) sees it online.
+      const late = await w.stack.controller("cloud");
+      await late.awaitStatus(id.deviceId, "online", 10_000).catch(() => problems.push("status not online"));
     } else if (got === "rolled back") {
       if (record) problems.push("record left in flash");
       if (told().includes("success")) problems.push("controller told success");
