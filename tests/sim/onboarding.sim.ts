@@ -68,6 +68,19 @@ async function untilOrFail(run: SimRun, re: RegExp, timeoutMs: number): Promise<
   await Promise.race([run.waitFor(re, timeoutMs), watch]);
 }
 
+/** Resolves when a payload_too_large error reaches the controller on `topic` (60 s at most: XS TLS reads 1 MB slowly). */
+function tooLarge(controller: Controller, topic: string): Promise<void> {
+  const seen: string[] = [];
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => { stop(); reject(new Error(`no payload_too_large error on ${topic} within 60 s; seen: ${seen.join(" | ")}`)); }, 60_000);
+    const stop = controller.onMessage((m) => {
+      if (m.topic !== topic) return;
+      seen.push(m.payload.slice(0, 120));
+      if (m.payload.includes('"payload_too_large"')) { clearTimeout(timer); stop(); resolve(); }
+    });
+  });
+}
+
 /** A throwaway self-signed CA the stack's servers do not chain to. */
 function makeOtherCa(dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -162,6 +175,19 @@ async function main(): Promise<void> {
     const reply = await controller.command(did, "switch", "set", "on", STEP_MS);
     if (reply.kind !== "confirmation" || reply.value !== "on") fail(`switch set on: ${JSON.stringify(reply)}`);
     say(`renamed (about: name "${about.deviceName}", groups ${about.groups.join(",")}), switch on confirmed (${since()})`);
+
+    // ---- a 1 MB retained command (issue 8 item 6): refused from its fixed header, answered payload_too_large ----
+    const p = controller.prefix(did);
+    const switchIn = `${p.home}/${p.gateway}/${did}/switch/in`, switchOut = `${p.home}/${p.gateway}/${did}/switch/out`;
+    const huge = JSON.stringify({ type: "set", timestamp: 0, value: "x".repeat(1 << 20) });
+    const beforeHuge = run1.lines.length;
+    const errorSeen = tooLarge(controller, switchOut);
+    await controller.publish(switchIn, huge, true);
+    await run1.waitFor(/command\.invalid entity=switch reason=oversized/, 60_000, beforeHuge);
+    await errorSeen;
+    const after = await controller.command(did, "switch", "query", null, STEP_MS);
+    if (after.kind !== "confirmation") fail(`switch query after the 1 MB message: ${JSON.stringify(after)}`);
+    say(`1 MB retained message on switch/in refused (payload_too_large), still operational (${since()})`);
     await run1.stop();
 
     const prefs = join(cwd, ".state/sim/modpreferences.json");
@@ -181,6 +207,11 @@ async function main(): Promise<void> {
     for (const e of ["onboarding.start", "init.connect", "request.sent", "wps.start"]) if (ev2.includes(e)) fail(`run 2 onboarded again (${e})`);
     const activation = events.slice(mark).filter((e) => e.component.startsWith("disc") || e.event === "home_prefix" || e.event === "setup_result");
     if (activation.length) fail(`activation traffic during run 2: ${activation.map((e) => `${e.component} ${e.event}`).join(", ")}`);
+    // The 1 MB message is still retained: every reconnect gets it, and it is refused again before allocation.
+    const errorAgain = tooLarge(controller, switchOut);
+    await run2.waitFor(/command\.invalid entity=switch reason=oversized/, 60_000);
+    await errorAgain;
+    await controller.publish(switchIn, "", true); // clear the retained message
     const query = await controller.command(did, "switch", "query", null, STEP_MS);
     if (query.kind !== "confirmation") fail(`switch query after restart: ${JSON.stringify(query)}`);
     const phases2 = phasesOf(run2, 1);
