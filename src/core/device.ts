@@ -4,7 +4,7 @@ import type { DeviceConfig } from "./config";
 import type { EntityModel } from "./entities";
 import { createLogger, type Logger } from "./log";
 import { encodeConfirmation, encodeError, encodeReport } from "./messages";
-import { type CommitPurpose, type Effect, type Event, type Phase, type State, type TimerName, initialState, transition } from "./onboarding";
+import { type CommitPurpose, type Ctx, type Effect, type Event, type Phase, type State, type TimerName, initialState, transition } from "./onboarding";
 import { executeCommand, periodicReports, stateReports } from "./operation";
 import type { MqttSession, Platform, TimerHandle } from "./ports";
 import { CredentialStore } from "./record";
@@ -37,16 +37,27 @@ export class Device {
     private readonly hooks: DeviceHooks = {},
   ) {
     this.credentials = new CredentialStore(platform.store);
+    this.ctx = { config, random: () => platform.system.random(), unixSeconds: undefined };
     this.log = createLogger(platform.log, platform.clock, () => this.logPhase ?? this.state.phase, () => this.secrets());
   }
 
   /** What the logger masks wherever it appears: the unit's activation code and the passwords it holds. */
-  private secrets(): string[] {
+  /** One context object for every step (only the clock changes). */
+  private readonly ctx: Ctx;
+
+  private secrets(): readonly string[] {
     const s = this.state;
+    // The same list until the record, the pending credentials or the Wi-Fi change (not per log line).
+    const c = this.secretsOf;
+    if (c.list.length > 0 && c.record === s.record && c.pending === s.pending && c.wifi === s.wifi) return c.list;
     const out = [this.config.identity.activationCode];
     for (const p of [s.record?.password, s.record?.wifi?.password, s.pending?.password, s.wifi?.password]) if (p) out.push(p);
+    this.secretsOf = { record: s.record, pending: s.pending, wifi: s.wifi, list: out };
     return out;
   }
+
+  private secretsOf: { record: State["record"]; pending: State["pending"]; wifi: State["wifi"]; list: readonly string[] } =
+    { record: undefined, pending: undefined, wifi: undefined, list: [] };
 
   get phase(): Phase {
     return this.state.phase;
@@ -108,11 +119,8 @@ export class Device {
 
   private step(event: Event): void {
     const before = this.state.phase;
-    const { state, effects } = transition(this.state, event, {
-      config: this.config,
-      random: () => this.platform.system.random(),
-      unixSeconds: this.platform.clock.unixSeconds(),
-    });
+    this.ctx.unixSeconds = this.platform.clock.unixSeconds();
+    const { state, effects } = transition(this.state, event, this.ctx);
     const prior = this.state;
     this.state = state;
     this.commitError = undefined;

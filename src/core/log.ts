@@ -1,6 +1,6 @@
 // Log lines: one line per event, as text or JSON. createLogger masks every field on the way
 // in, so no secret can reach a sink through it.
-import { mask, maskFields } from "./mask";
+import { maskFields } from "./mask";
 import type { ClockPort, LogLevel, LogRecord, LogSink } from "./ports";
 
 const PHASE_WIDTH = 14;
@@ -61,6 +61,9 @@ export function formatJson(r: LogRecord): string {
   return line + "}";
 }
 
+const LEVEL_RANK: Readonly<Record<LogLevel, number>> = Object.freeze({ debug: 0, info: 1, warn: 2, error: 3 });
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
 export type LogFn = (event: string, fields?: Record<string, unknown>) => void;
 
 export interface Logger {
@@ -68,19 +71,6 @@ export interface Logger {
   info: LogFn;
   warn: LogFn;
   error: LogFn;
-}
-
-/** Shorter secrets are not searched for: they would mask ordinary words. */
-const MIN_SECRET_LENGTH = 4;
-
-/** Backstop: any of the unit's own secrets found inside a field value is masked wherever it sits. */
-function scrub(fields: Record<string, string | number | boolean>, secrets: readonly string[]): void {
-  for (const k of Object.keys(fields)) {
-    let v = fields[k];
-    if (typeof v !== "string") continue;
-    for (const s of secrets) if (s.length >= MIN_SECRET_LENGTH && v.includes(s)) v = v.split(s).join(mask(s));
-    fields[k] = v;
-  }
 }
 
 /**
@@ -92,9 +82,11 @@ export function createLogger(
   sink: LogSink, clock: Pick<ClockPort, "uptimeMs">, getPhase: () => string, secrets?: () => readonly string[],
 ): Logger {
   const emit = (level: LogLevel): LogFn => (event, fields) => {
+    // Level first: a record the sink would drop costs no masking and no formatting.
+    const min = sink.minLevel;
+    if (min !== undefined && (min === "off" || LEVEL_RANK[level] < LEVEL_RANK[min])) return;
     try {
-      const masked = maskFields(fields ?? {});
-      if (secrets) scrub(masked, secrets());
+      const masked = maskFields(fields ?? EMPTY, secrets?.());
       sink({ uptimeMs: clock.uptimeMs(), level, phase: getPhase(), event, fields: masked });
     } catch {
       // nowhere left to report it

@@ -19,9 +19,17 @@ const STARS = "******";
 let pemRe: RegExp | undefined;
 const pem = (): RegExp => (pemRe ??= /-----BEGIN [A-Z0-9 ]+-----/);
 
+// Field names are few and fixed (the code's own): each is judged once.
+const verdicts = new Map<string, boolean>();
+
 export function isSecretField(name: string): boolean {
-  const n = name.toLowerCase();
-  return SECRET_SET.has(n) || SECRET_SUFFIXES.some((s) => n.endsWith(s));
+  let v = verdicts.get(name);
+  if (v === undefined) {
+    const n = name.toLowerCase();
+    v = SECRET_SET.has(n) || SECRET_SUFFIXES.some((s) => n.endsWith(s));
+    if (verdicts.size < 256) verdicts.set(name, v);
+  }
+  return v;
 }
 
 /** "******" plus, for secrets of 6 or more characters, the last 2 (the star count hides the length). */
@@ -43,7 +51,20 @@ function truncate(s: string): string {
 }
 
 function plain(s: string): string {
-  return pem().test(s) ? `PEM(${s.length} chars)` : s;
+  return s.includes("-----BEGIN ") && pem().test(s) ? `PEM(${s.length} chars)` : s;
+}
+
+/** Shorter secrets are not searched for: they would mask ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+/** Backstop: any of `secrets` found inside a value is masked wherever it sits. */
+function scrubbed(v: string, secrets: readonly string[] | undefined): string {
+  if (secrets === undefined) return v;
+  for (let i = 0; i < secrets.length; i++) {
+    const s = secrets[i];
+    if (s.length >= MIN_SECRET_LENGTH && v.includes(s)) v = v.split(s).join(mask(s));
+  }
+  return v;
 }
 
 function secretValue(v: unknown): string {
@@ -75,18 +96,21 @@ function objectText(v: object): string {
   }
 }
 
-/** The fields as a log sink may see them: secrets masked, PEM blocks abbreviated, objects flattened, strings capped. */
-export function maskFields(fields: Record<string, unknown>): Record<string, LogValue> {
+/**
+ * The fields as a log sink may see them, in one pass: secrets masked (by field name, and any of
+ * `secrets` inside any string value), PEM blocks abbreviated, objects flattened, strings capped.
+ */
+export function maskFields(fields: Readonly<Record<string, unknown>>, secrets?: readonly string[]): Record<string, LogValue> {
   const out: Record<string, LogValue> = {};
   for (const name of Object.keys(fields)) {
     const v = fields[name];
     if (v === undefined) continue;
     if (isSecretField(name)) out[name] = secretValue(v);
-    else if (typeof v === "string") out[name] = truncate(plain(v));
+    else if (typeof v === "string") out[name] = truncate(scrubbed(plain(v), secrets));
     else if (typeof v === "boolean") out[name] = v;
     else if (typeof v === "number") out[name] = Number.isFinite(v) ? v : String(v);
     else if (v === null) out[name] = "null";
-    else if (typeof v === "object") out[name] = truncate(objectText(v));
+    else if (typeof v === "object") out[name] = truncate(scrubbed(objectText(v), secrets));
     else if (typeof v === "bigint") out[name] = String(v);
     else out[name] = `[${typeof v}]`;
   }

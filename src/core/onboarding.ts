@@ -16,7 +16,7 @@ import type { CredentialRecord } from "./record";
 import { parseObject, timestampOf } from "./json";
 import { emitTimestamp } from "./timestamp";
 import {
-  activationIn, activationOut, entityOut, entitySubscription, homeIn, homeOut, parseEntityTopic, statusOut,
+  activationIn, activationOut, commandPrefix, entityOfCommand, entityOut, entitySubscription, homeIn, homeOut, statusOut,
   wifiIn, wifiOut, type Prefix,
 } from "./topics";
 
@@ -45,6 +45,26 @@ export const WIFI_REJOIN_JITTER_MS = 1000;
 function unitDraw(r: number): number {
   if (!(r >= 0)) return 0;
   return r < 1 ? r : 1 - Number.EPSILON;
+}
+
+// The command path's topic strings, built once per device and home prefix rather than per message.
+let homeTopicFor = "";
+let homeTopicStr = "";
+function homeTopic(deviceId: string): string {
+  if (deviceId !== homeTopicFor) { homeTopicFor = deviceId; homeTopicStr = homeIn(deviceId); }
+  return homeTopicStr;
+}
+let commandPrefixFor: CredentialRecord["home"] | undefined;
+let commandPrefixDevice = "";
+let commandPrefixStr = "";
+function commandPrefixOf(record: CredentialRecord | undefined, p: Prefix): string {
+  const home = record?.home;
+  if (home !== commandPrefixFor || p.device !== commandPrefixDevice || home === undefined) {
+    commandPrefixFor = home;
+    commandPrefixDevice = p.device;
+    commandPrefixStr = commandPrefix(p);
+  }
+  return commandPrefixStr;
 }
 
 export type TimerName = "window" | "retry" | "reconnect" | "stable" | "report" | "restart";
@@ -648,12 +668,12 @@ class Transition {
       return this.activationMessage(e.topic, e.payload);
     }
     if (phase !== "home_prefix" && phase !== "operational") return this.log("warn", "message.ignored", { phase, topic: this.shown(e.topic) });
-    if (e.topic === homeIn(this.cfg.identity.deviceId)) {
+    if (e.topic === homeTopic(this.cfg.identity.deviceId)) {
       if (e.bytes > MAX_PAYLOAD_BYTES) return this.log("warn", "home.invalid", { reason: "oversized", bytes: e.bytes });
       return this.homeMessage(e.payload);
     }
     const prefix = this.prefix();
-    const entity = prefix && phase === "operational" ? parseEntityTopic(prefix, e.topic) : undefined;
+    const entity = prefix && phase === "operational" ? entityOfCommand(commandPrefixOf(this.s.record, prefix), e.topic) : undefined;
     if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "not a topic of this device" });
     if (e.bytes > MAX_PAYLOAD_BYTES) return this.replyError(prefix, entity, { reason: "oversized", detail: `${e.bytes} bytes` });
     // status/out is the device's own (retained, Last Will); nothing is commanded on status/in.

@@ -119,7 +119,11 @@ export interface LogRecord {
   fields: Record<string, string | number | boolean>;
 }
 
-export type LogSink = (record: LogRecord) => void;
+/**
+ * Where log records go. `minLevel` (optional) tells the logger which records the sink would drop,
+ * so they are dropped before any masking or formatting work ("off": all of them).
+ */
+export type LogSink = ((record: LogRecord) => void) & { minLevel?: LogLevel | "off" };
 
 /** What a status LED (or a console) shows. */
 export type Indication = "onboarding" | "connecting" | "operational" | "offline" | "activation_expired" | "error" | "removed";

@@ -33,3 +33,17 @@ export function parseEntityTopic(p: Prefix, topic: string): string | undefined {
   if (home !== p.home || gateway !== p.gateway || device !== p.device) return undefined;
   return entity;
 }
+
+/** `<H>/<G>/<DID>/`: what every command topic of this prefix starts with (build once, match many). */
+export const commandPrefix = (p: Prefix): string => `${p.home}/${p.gateway}/${p.device}/`;
+
+/**
+ * parseEntityTopic against a precomputed `commandPrefix`: the same exact answer (the prefix's
+ * levels are ids, so a match is level by level), without splitting the topic.
+ */
+export function entityOfCommand(prefix: string, topic: string): string | undefined {
+  if (typeof topic !== "string" || topic.length > 5 * 65 || topic.length <= prefix.length + 3) return undefined;
+  if (!topic.startsWith(prefix) || !topic.endsWith("/in")) return undefined;
+  const entity = topic.slice(prefix.length, -3);
+  return isId(entity) ? entity : undefined;
+}

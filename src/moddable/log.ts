@@ -12,7 +12,9 @@ export function isLogLevel(s: string): s is LogLevel {
 export function traceSink(level: LogLevel, format: "text" | "json" = "text"): LogSink {
   const min = RANK[level];
   const render = format === "json" ? formatJson : formatText;
-  return (record: LogRecord) => {
+  const sink: LogSink = (record: LogRecord) => {
     if (RANK[record.level] >= min) trace(render(record) + "\n");
   };
+  sink.minLevel = level; // the logger drops lower records before masking them
+  return sink;
 }

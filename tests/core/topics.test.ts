@@ -1,7 +1,7 @@
 import { test, equal } from "../harness";
 import {
   activationIn, activationOut, controllerAddIn, controllerAddOut, entityIn, entityOut, entitySubscription, homeIn, homeOut,
-  parseEntityTopic, statusOut, wifiIn, wifiOut, type Prefix,
+  commandPrefix, entityOfCommand, parseEntityTopic, statusOut, wifiIn, wifiOut, type Prefix,
 } from "../../src/core/topics";
 
 const p: Prefix = { home: "home-1", gateway: "gw-1", device: "dev-0001" };
@@ -64,4 +64,16 @@ test("parseEntityTopic: look-alikes are rejected", () => {
     [{ home: "h", gateway: "g", device: "+" }, "h/g/+/switch/in"],
   ];
   for (const [i, [prefix, topic]] of rows.entries()) equal(parseEntityTopic(prefix, topic), undefined, `row ${i} ${JSON.stringify(topic)}`);
+});
+
+test("entityOfCommand (precomputed prefix) answers exactly as parseEntityTopic", () => {
+  const p = { home: "home1", gateway: "gw1", device: "dev-1" };
+  const pre = commandPrefix(p);
+  const topics = [
+    "home1/gw1/dev-1/switch/in", "home1/gw1/dev-1/switch/out", "home1/gw1/dev-1//in", "home1/gw1/dev-1/a/b/in",
+    "home1/gw1/dev-10/switch/in", "home1/gw1/dev-1/switch/in/", "home1/gw1/dev-1/+/in", "home1/gw1/dev-1/#/in",
+    "home1/gw1/dev-1/in", "xhome1/gw1/dev-1/switch/in", "home1/gw1/dev-1/sw itch/in", "home1/gw1/dev-1/" + "e".repeat(64) + "/in",
+    "home1/gw1/dev-1/" + "e".repeat(65) + "/in", "home1/gw1/dev-1/status/in", "", "home1/gw1/dev-1/switch/inn",
+  ];
+  for (const t of topics) equal(entityOfCommand(pre, t), parseEntityTopic(p, t), t);
 });
