@@ -106,6 +106,13 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   const serviceUser = "stack-service";
   const servicePassword = randomSecret();
   const devices = new Map<string, MosquittoUser>();
+  /** Each user's password-file line and ACL block, made once (a reload rewrites thousands). */
+  const lines = new Map<MosquittoUser, { pw: string; acl: string }>();
+  const linesOf = (n: string, u: MosquittoUser): { pw: string; acl: string } => {
+    let l = lines.get(u);
+    if (!l) { l = { pw: passwordLine(n, u.password) + "\n", acl: aclUserBlock(n, u.rules) }; lines.set(u, l); }
+    return l;
+  };
   const services = new Map<string, MosquittoUser>();
 
   const tlsLines = (requireCert: boolean): string => [
@@ -127,8 +134,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
 
   function writeFiles(): void {
     const patterns = (o.patterns ?? []).map((r) => `pattern ${r.access} ${r.topic}\n`).join("");
-    writeFileSync(file("devices.acl"), patterns + [...devices].map(([n, u]) => aclUserBlock(n, u.rules)).join(""));
-    writeFileSync(file("devices.pw"), [...devices].map(([n, u]) => passwordLine(n, u.password) + "\n").join(""), { mode: 0o600 });
+    const dev = [...devices].map(([n, u]) => linesOf(n, u));
+    writeFileSync(file("devices.acl"), patterns + dev.map((l) => l.acl).join(""));
+    writeFileSync(file("devices.pw"), dev.map((l) => l.pw).join(""), { mode: 0o600 });
     const all = new Map<string, MosquittoUser>([[serviceUser, { password: servicePassword, rules: [{ access: "readwrite", topic: "#" }] }], ...services]);
     writeFileSync(file("service.acl"), [...all].map(([n, u]) => aclUserBlock(n, u.rules)).join(""));
     writeFileSync(file("service.pw"), [...all].map(([n, u]) => passwordLine(n, u.password) + "\n").join(""), { mode: 0o600 });
@@ -227,11 +235,11 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
       // mosquitto drops a session whose account is gone or changed at the next reload (setUsers/removeUsers).
     },
     setUsers: async (users) => {
-      for (const [n, u] of users) { checkUser(n, u); devices.set(n, u); }
+      for (const [n, u] of users) { checkUser(n, u); const old = devices.get(n); if (old) lines.delete(old); devices.set(n, u); }
       await reload();
     },
     removeUsers: async (names) => {
-      for (const n of names) devices.delete(n);
+      for (const n of names) { const u = devices.get(n); if (u) lines.delete(u); devices.delete(n); }
       await reload();
     },
     setServiceUsers: async (users) => {

@@ -3,14 +3,15 @@
 // activations; a summary (time to all operational, failures, memory per unit, CPU) and a plot of
 // connects/s and operational units over time. `--restart-broker-at S` restarts the cloud broker
 // S seconds into the run and measures the reconnect storm (PROTOCOL §10).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { MemoryStore, nvsChecked } from "../../src/core/nvs";
 import type { DiscoveryPort, MqttPort, WiFiPort } from "../../src/core/ports";
-import { randomActivationCode } from "../../stack/certs";
+import { randomActivationCode, type FactoryIdentity } from "../../stack/certs";
 import { startStack, type Stack } from "../../stack/index";
 import type { BrokerBackend } from "../../stack/home-service";
 import { mosquittoAvailable } from "../../stack/mosquitto";
@@ -24,7 +25,8 @@ const HELP = `npm run fleet -- --devices N [options]
   --devices N             units to run (default 100)
   --broker B              mosquitto (default where installed) or aedes
   --rate R                activations started per second (default 50)
-  --restart-broker-at S   restart the cloud broker S seconds after the start (mosquitto), measure the storm
+  --restart-broker-at S   restart the cloud broker S seconds after the start, once all units are
+                          operational (mosquitto), and measure the reconnect storm
   --store memory|file     each unit's store (default memory; file: one folder per unit)
   --mdns                  per-unit mDNS browsing (default off: straight to the cloud flow)
   --timeout S             give up after S seconds (default 600)
@@ -83,16 +85,28 @@ say(`stack up: ${broker} (discovery ${stack.discovery.mqttPort}, cloud ${stack.c
 // ---- identities ---------------------------------------------------------------------------------
 const tId = performance.now();
 const units: Unit[] = [];
-for (let i = 0; i < N; i += 250) {
-  const batch = await Promise.all(Array.from({ length: Math.min(250, N - i) }, (_, k) =>
-    createNativeIdentity(stack.ca, "socket", `fleet-${String(i + k).padStart(5, "0")}`, randomActivationCode())));
-  for (const id of batch) {
-    stack.registry.add(id);
-    units.push({ identity: { deviceId: id.deviceId, activationCode: id.activationCode, deviceType: id.deviceType }, tls: { caPem: stack.caPem, certPem: id.certPem, keyPem: id.keyPem } });
-  }
+// Generated identities are kept for the next run (build/, never committed): same CA, same units.
+const caTag = createHash("sha256").update(stack.caPem).digest("hex").slice(0, 12);
+const cacheFile = join(a.out, `identities-${caTag}.jsonl`);
+const cached: FactoryIdentity[] = [];
+try {
+  for (const line of readFileSync(cacheFile, "utf8").split("\n")) if (line) cached.push(JSON.parse(line) as FactoryIdentity);
+} catch { /* first run */ }
+const made: FactoryIdentity[] = [];
+for (let i = cached.length; i < N; i += 250) {
+  made.push(...await Promise.all(Array.from({ length: Math.min(250, N - i) }, (_, k) =>
+    createNativeIdentity(stack.ca, "socket", `fleet-${String(i + k).padStart(5, "0")}`, randomActivationCode()))));
+}
+if (made.length) {
+  mkdirSync(a.out, { recursive: true });
+  appendFileSync(cacheFile, made.map((m) => JSON.stringify(m) + "\n").join(""), { mode: 0o600 });
+}
+for (const id of [...cached, ...made].slice(0, N)) {
+  stack.registry.add(id);
+  units.push({ identity: { deviceId: id.deviceId, activationCode: id.activationCode, deviceType: id.deviceType }, tls: { caPem: stack.caPem, certPem: id.certPem, keyPem: id.keyPem } });
 }
 const identitiesMs = performance.now() - tId;
-say(`${N} identities (ECDSA P-256, signed by the CA) in ${(identitiesMs / 1000).toFixed(2)} s`);
+say(`${N} identities (ECDSA P-256, signed by the CA): ${made.length} made in ${(identitiesMs / 1000).toFixed(2)} s${made.length < N ? `, ${N - made.length} reused from ${cacheFile}` : ""}`);
 
 // ---- measurement --------------------------------------------------------------------------------
 interface Bucket { attempts: number; connects: number }
@@ -206,7 +220,8 @@ const until = async (cond: () => boolean): Promise<boolean> => {
 await until(() => allOperationalAt !== undefined || (restartAt !== undefined && sec() >= restartAt));
 let peakReconnect: { perS: number; pct: number; at: number } | undefined;
 if (restartAt !== undefined) {
-  await until(() => sec() >= restartAt);
+  // Not before the fleet is up: the storm is measured on operational sessions.
+  await until(() => sec() >= restartAt && allOperationalAt !== undefined);
   say(`restarting the cloud broker (${operational} operational)`);
   restartedAt = sec();
   await stack.restartCloud(0);
@@ -230,6 +245,7 @@ const brokerCpu = brokerCpuSeconds(stack.brokerPids()) - brokerCpu0;
 const wall = sec() - tStart;
 const summary = {
   devices: N, broker, rate_per_s: rate, store: a.store, mdns: a.mdns,
+  identities_made: made.length,
   identities_s: +(identitiesMs / 1000).toFixed(2),
   all_operational_s: allOperationalAt === undefined ? null : +(allOperationalAt - tStart).toFixed(1),
   operational_at_end: operational,
