@@ -1,28 +1,71 @@
-// npm run bench: core throughput on XS (xsnap) and Node, then onboarding wall time against the
-// development stack (the target: a cloud onboarding in under 10 s on this machine).
+// npm run bench: the core on XS (xsnap) and Node, then one table — figure, this run, goal — for
+// every row of issue 9's table, written to build/bench/bench.json. Ratios are measured side by
+// side in this run; the fleet and storm rows come from the newest `npm run fleet` results in
+// build/fleet (they take more than a machine-minute). BENCH_FLOWS=1 adds the npm start flows.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
-const out = join(root, "build/bench/core.bench.js");
 mkdirSync(join(root, "build/bench"), { recursive: true });
-await build({ entryPoints: [join(root, "bench/core.bench.ts")], bundle: true, format: "iife", target: "es2022", platform: "neutral", banner: { js: '"use strict";' }, outfile: out, logLevel: "warning" });
+const bundle = async (name) => {
+  const out = join(root, `build/bench/${name}.js`);
+  await build({ entryPoints: [join(root, `bench/${name}.ts`)], bundle: true, format: "iife", target: "es2022", platform: "neutral", banner: { js: '"use strict";' }, outfile: out, logLevel: "warning" });
+  return out;
+};
+const core = await bundle("core.bench");
+const command = await bundle("command.bench");
 const xsnap = spawnSync("sh", [join(root, "scripts/build-xsnap.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).stdout.trim();
-for (const [engine, cmd, args] of [["xs (xsnap)", xsnap, ["-s", out]], ["node", process.execPath, [out]]]) {
+const result = (text) => { const m = /^RESULT (.*)$/m.exec(text); return m ? JSON.parse(m[1]) : undefined; };
+const measured = {};
+for (const [engine, cmd] of [["xs", xsnap], ["node", process.execPath]]) {
   console.log(`\n== core on ${engine}`);
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
-  process.stdout.write(r.stdout + r.stderr);
-}
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-for (const flow of ["cloud", "local", "guest"]) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/start.ts"), ...(flow === "cloud" ? [] : [`--${flow}`])], { cwd: root, encoding: "utf8", timeout: 60_000 });
-    const m = /reached operational at (\d+) ms; total (\d+) ms/.exec(r.stdout);
-    times.push(m ? Number(m[1]) : NaN);
+  for (const file of [core, command]) {
+    const r = spawnSync(cmd, engine === "xs" ? ["-s", file] : [file], { encoding: "utf8" });
+    process.stdout.write(r.stdout.replace(/^RESULT .*\n?/m, "") + r.stderr);
+    const res = result(r.stdout);
+    if (res) measured[`command_${engine}`] = res;
   }
-  const ok = times.filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
-  console.log(`\n== ${flow} onboarding to operational (npm start${flow === "cloud" ? "" : " -- --" + flow}): ${times.join(", ")} ms; median ${ok[Math.floor(ok.length / 2)] ?? "n/a"} ms${flow === "cloud" ? " (target < 10000 ms)" : ""}`);
 }
+console.log("\n== cloud onboarding, device vs raw mqtt client, side by side");
+const ob = spawnSync(process.execPath, ["--import", "tsx", join(root, "bench/onboarding.bench.ts")], { cwd: root, encoding: "utf8", timeout: 120_000 });
+process.stdout.write(ob.stdout.replace(/^RESULT .*\n?/m, "") + (ob.status === 0 ? "" : ob.stderr));
+measured.onboarding = result(ob.stdout);
+
+if (process.env.BENCH_FLOWS) {
+  for (const flow of ["cloud", "local", "guest"]) {
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "scripts/start.ts"), ...(flow === "cloud" ? [] : [`--${flow}`])], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    const m = /reached operational at (\d+) ms/.exec(r.stdout);
+    console.log(`== ${flow} onboarding to operational (npm start${flow === "cloud" ? "" : " -- --" + flow}): ${m ? m[1] : "n/a"} ms`);
+  }
+}
+
+// The newest fleet results: the largest run, and the largest run with a broker restart.
+const fleetDir = join(root, "build/fleet");
+const runs = existsSync(fleetDir) ? readdirSync(fleetDir).filter((f) => /^fleet-\d+(-storm)?\.json$/.test(f)).map((f) => {
+  const p = join(fleetDir, f);
+  return { file: `build/fleet/${f}`, mtime: statSync(p).mtimeMs, ...JSON.parse(readFileSync(p, "utf8")).summary };
+}) : [];
+const biggest = (xs) => xs.sort((a, b) => b.devices - a.devices || b.mtime - a.mtime)[0];
+const fleet = biggest(runs.filter((r) => r.restart === null));
+const storm = biggest(runs.filter((r) => r.restart !== null));
+
+const o = measured.onboarding;
+const xs = measured.command_xs;
+const fmt = (v, unit = "") => (v === undefined || v === null ? "not measured" : `${v}${unit}`);
+const rows = [
+  ["cloud onboarding, device vs raw mqtt client (same exchanges incl. Last-Will reconnect)", o ? `${o.ratio}× (${o.device_ms} vs ${o.raw_ms} ms)` : "not measured", "≤ 1.1× with Nagle off"],
+  ["cloud onboarding wall time, mDNS window excluded (device, median)", fmt(o?.device_ms, " ms"), "≤ 80 ms"],
+  ["units onboarded through one discovery server + cloud broker", fleet ? `${fleet.devices} (${fleet.broker}) in ${fmt(fleet.all_operational_s, " s")}, ${fleet.failures} failures [${fleet.file}]` : "run npm run fleet -- --devices N", "10,000, paced, 0 failures"],
+  ["peak reconnect rate after a cloud broker restart", storm?.restart ? `${storm.restart.peak_reconnect_pct_per_s} %/s of ${storm.devices} [${storm.file}]` : "run npm run fleet -- --devices N --restart-broker-at S", "≤ 5 %/s"],
+  ["all units back after that restart", storm?.restart ? `${fmt(storm.restart.all_back_s, " s")} (${storm.devices} units)` : "not measured", "≤ 120 s at 10,000"],
+  ["set commands handled per second on xsnap, info log formatted", xs ? `${xs.commands_per_s_info}/s (logging off: ${xs.commands_per_s_off}/s)` : "not measured", "≥ 15k"],
+];
+const w0 = Math.max(...rows.map((r) => r[0].length)), w1 = Math.max(...rows.map((r) => r[1].length));
+console.log(`\n${"figure".padEnd(w0)} | ${"this run".padEnd(w1)} | goal`);
+console.log(`${"-".repeat(w0)}-|-${"-".repeat(w1)}-|-----`);
+for (const r of rows) console.log(`${r[0].padEnd(w0)} | ${r[1].padEnd(w1)} | ${r[2]}`);
+const json = { at: new Date().toISOString(), rows: rows.map(([figure, value, goal]) => ({ figure, value, goal })), measured, fleet: fleet ?? null, storm: storm ?? null };
+writeFileSync(join(root, "build/bench/bench.json"), JSON.stringify(json, null, 1) + "\n");
+console.log("\nwrote build/bench/bench.json");
