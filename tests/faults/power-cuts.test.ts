@@ -120,7 +120,7 @@ async function trial(flash: string, storeDelay: number, cutMs: number): Promise<
   }
 }
 
-for (const [flash, delay, span] of [["normal", 0, 2000], ["slow (40 ms/write)", 40, 4000]] as const) {
+for (const [flash, delay, span] of [["normal", 0, 1200], ["slow (40 ms/write)", 40, 2500]] as const) {
   test(`${CUTS} power cuts at random moments, ${flash} flash: old or new record, then operational or re-onboarded`, async () => {
     const rnd = seeded(SEED + delay);
     const mine: Trial[] = [];
