@@ -17,7 +17,8 @@ const run = (name, cmd, argv) => {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: "inherit" });
   results.push([name, r.status === 0]);
 };
-run("fault tests (node:test)", process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...tests]);
+// --test-force-exit: a failed cell may leave a client reconnecting; the run must still end.
+run("fault tests (node:test)", process.execPath, ["--import", "tsx", "--test", "--test-force-exit", "--test-concurrency=1", "--test-reporter=spec", ...tests]);
 if (!grep || "sim".includes(grep)) {
   if (process.env.MODDABLE) run("malformed input on the Moddable simulator", process.execPath, ["--import", "tsx", "tests/sim/malformed.sim.ts"]);
   else console.log("\nSKIP malformed input on the simulator: $MODDABLE is not set");
