@@ -8,7 +8,8 @@
 //   3. power cuts: SIGKILL at each credential-record write and at random moments of an onboarding,
 //      then a boot on the same flash: the record is the old or the new one, the unit ends
 //      operational or re-onboards cleanly (a table).
-// Run: `npm run qemu` (options: --cuts=N random cuts, default 20; --skip-cuts). Needs the
+// Run: `npm run qemu` (options: --cuts=N random cuts, default 20; --skip-cuts; --no-build: boot the
+// image build/qemu/mc holds from an earlier run; --quiet: no serial echo). Needs the
 // toolchain of README "The QEMU target" in the environment; skipped with the reason otherwise.
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import type { Controller } from "../../stack/controller";
 import { startStack, type Stack } from "../../stack/index";
 import { formatLine, type LogFields } from "../../stack/log";
 import {
-  OTA_SLOT_BYTES, QemuRun, ROOT, buildImage, factoryPartition, fileSize, mergeFlash, parseLine, staticMemory, toolchain,
+  OTA_SLOT_BYTES, QemuRun, ROOT, buildImage, existingImage, factoryPartition, fileSize, mergeFlash, parseLine, staticMemory, toolchain,
   type Image, type Toolchain,
 } from "./qemu";
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 
   // ---- image ----
   say("building: MQTT2GO_ESP32_HOST=qemu mcconfig -m -p esp32/esp32c3 -t build -o build/qemu/mc sntp=10.0.2.2");
-  const built = buildImage(join(OUT, "mc"), { sntp: DEVICE_HOST }, {});
+  const built = args["no-build"] ? existingImage(join(OUT, "mc")) : buildImage(join(OUT, "mc"), { sntp: DEVICE_HOST }, {});
   if (!built.ok) {
     process.stdout.write(built.output.split("\n").slice(-60).join("\n") + "\n");
     fail("the QEMU image did not build");

@@ -58,6 +58,13 @@ export function buildImage(outDir: string, config: Record<string, string | numbe
   return { ok: true, image: { buildDir, app, ms: Date.now() - t0 } };
 }
 
+/** The image an earlier buildImage left in `outDir`. */
+export function existingImage(outDir: string): { ok: true; image: Image } | { ok: false; output: string } {
+  const buildDir = join(outDir, "tmp/esp32/esp32c3/release/mqtt2go/xsProj-esp32c3/build");
+  const app = join(buildDir, "xs_esp32.bin");
+  return existsSync(app) ? { ok: true, image: { buildDir, app, ms: 0 } } : { ok: false, output: `no image at ${app}` };
+}
+
 /** The unit's `fctry` partition image from an identity folder (make-factory-csv.mjs + nvs_partition_gen.py). */
 export function factoryPartition(t: Toolchain, identityDir: string, caDer: string, discovery: string, outDir: string): string {
   const csv = spawnSync(process.execPath, [join(ROOT, "hosts/esp32/factory/make-factory-csv.mjs"), identityDir, "--discovery", discovery, "--ca", caDer, "--out", outDir], { encoding: "utf8" });
