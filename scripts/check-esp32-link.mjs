@@ -6,6 +6,8 @@
 // Also reports the app's size against the OTA slot and its static IRAM/DRAM use.
 //
 //   node scripts/check-esp32-link.mjs      (needs $MODDABLE, $IDF_PATH, riscv32-esp-elf-gcc; skipped otherwise)
+//   options: --host=qemu checks the QEMU target's image instead (build/qemu/mc, as npm run qemu builds it);
+//            --no-build checks the image an earlier build left.
 //
 // With Espressif's toolchain and its Wi-Fi libraries the link succeeds and nothing is undefined.
 // Where the closed libraries are absent and stand-ins are archived in their place (toolchain.sh's
@@ -20,6 +22,8 @@ import { join, resolve } from "node:path";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
 const OTA_SLOT = 0x1f0000; // hosts/esp32/partitions.csv
+const opts = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")).map(([k, v]) => [k, v ?? "true"]));
+const HOST = opts.host === "qemu" ? "qemu" : "esp32";
 const say = (s) => console.log(`check-esp32-link: ${s}`);
 const skip = (why) => { say(`SKIP: ${why}`); process.exit(0); };
 const fail = (why) => { say(`FAIL: ${why}`); process.exit(1); };
@@ -35,7 +39,7 @@ const blobSymbols = new Set(readFileSync(blobList, "utf8").split("\n").map((l) =
 // ---- the project to build (a copy with picolibc on the stand-in toolchain) ----
 let project = ROOT;
 let scratch;
-if (process.env.ESP_PICOLIBC_SPECS) {
+if (process.env.ESP_PICOLIBC_SPECS && HOST === "esp32" && !opts["no-build"]) {
   scratch = mkdtempSync(join(tmpdir(), "mqtt2go-link-"));
   project = join(scratch, "mqtt2go");
   cpSync(ROOT, project, { recursive: true, filter: (src) => !/\/(node_modules|build|\.git|\.state)(\/|$)/.test(src.slice(ROOT.length)) });
@@ -43,13 +47,16 @@ if (process.env.ESP_PICOLIBC_SPECS) {
   appendFileSync(join(project, "hosts/esp32/sdkconfig/sdkconfig.defaults"), "\n# stand-in toolchain: no RISC-V newlib\nCONFIG_LIBC_PICOLIBC=y\n");
   say(`stand-in toolchain ($ESP_PICOLIBC_SPECS): building a copy with CONFIG_LIBC_PICOLIBC=y in ${project}`);
 }
-const out = join(ROOT, "build/esp32-link");
+const out = join(ROOT, HOST === "qemu" ? "build/qemu/mc" : "build/esp32-link");
 mkdirSync(out, { recursive: true });
-say("building: MQTT2GO_ESP32_HOST=esp32 mcconfig -m -p esp32/esp32c3 -t build (the product image)");
 const t0 = Date.now();
-const build = spawnSync("mcconfig", ["-m", "-p", "esp32/esp32c3", "-t", "build", "-o", out], {
-  cwd: project, env: { ...process.env, MQTT2GO_ESP32_HOST: "esp32" }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024,
-});
+let build = { status: 0, stdout: "", stderr: "" };
+if (!opts["no-build"]) {
+  say(`building: MQTT2GO_ESP32_HOST=${HOST} mcconfig -m -p esp32/esp32c3 -t build${HOST === "esp32" ? " (the product image)" : " (the QEMU target)"}`);
+  build = spawnSync("mcconfig", ["-m", "-p", "esp32/esp32c3", "-t", "build", "-o", out, ...(HOST === "qemu" ? ["sntp=10.0.2.2"] : [])], {
+    cwd: project, env: { ...process.env, MQTT2GO_ESP32_HOST: HOST }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024,
+  });
+} else say(`checking the image already in ${out}`);
 const log = (build.stdout ?? "") + (build.stderr ?? "");
 const buildDir = join(out, "tmp/esp32/esp32c3/release/mqtt2go/xsProj-esp32c3/build");
 say(`mcconfig exited ${build.status} after ${((Date.now() - t0) / 1000).toFixed(0)} s`);

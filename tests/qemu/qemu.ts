@@ -102,7 +102,7 @@ export class QemuRun {
 
   constructor(t: Toolchain, flash: string, private readonly echo?: string) {
     this.child = spawn(t.qemu, ["-nographic", "-machine", "esp32c3", "-L", t.bios, "-drive", `file=${flash},if=mtd,format=raw`,
-      "-serial", "stdio", "-monitor", "none", "-nic", "user,model=open_eth"], { stdio: ["ignore", "pipe", "pipe"] });
+      "-serial", "mon:stdio", "-nic", "user,model=open_eth"], { stdio: ["ignore", "pipe", "pipe"] });
     let partial = "";
     const onData = (d: Buffer): void => {
       partial += d.toString("latin1");
