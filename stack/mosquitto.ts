@@ -166,7 +166,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     });
     listening = new Set();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail("did not open its listeners within 10 s"), 10_000);
+      const timer = setTimeout(() => fail("did not open its listeners within 60 s"), 60_000);
       const fail = (why: string): void => { clearTimeout(timer); onListening = undefined; reject(new Error(`mosquitto ${why}: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}`)); };
       c.once("exit", () => fail("exited"));
       onListening = () => { if (listening.has(port) && listening.has(servicePort)) { clearTimeout(timer); onListening = undefined; resolve(); } };
