@@ -233,18 +233,32 @@ class Session implements MqttSession {
   }
 
   subscribe(topic: string): void {
-    try {
-      this.#client?.subscribe(topic);
-    } catch {
-      // not connected: the session's end is reported separately
-    }
+    this.#send("subscribe", topic, (c) => c.subscribe(topic));
   }
 
   publish(topic: string, payload: string, retain: boolean): void {
+    this.#send("publish", topic, (c) => c.publish(topic, payload, { retain }));
+  }
+
+  /**
+   * The SDK client throws ("connection closed") on a send before CONNACK or after the link died.
+   * That is reported as the end of the session (so the core reconnects and resends), never
+   * swallowed; after the end was reported there is nothing to send on.
+   */
+  #send(op: string, topic: string, send: (client: ReportingClient) => void): void {
+    const client = this.#client;
+    if (this.#ended || !client) return;
     try {
-      this.#client?.publish(topic, payload, { retain });
-    } catch {
-      // not connected: the session's end is reported separately
+      if (!this.#ready) throw new Error("not connected yet (no CONNACK)");
+      send(client);
+    } catch (e) {
+      this.#client = undefined;
+      try {
+        client.close(true);
+      } catch {
+        // already closed
+      }
+      this.#end("network", `${op} ${topic} refused: ${String(e)}`);
     }
   }
 

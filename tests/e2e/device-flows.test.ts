@@ -59,6 +59,12 @@ for (const broker of brokerBackends()) describe(`cloud flow (${broker})`, () => 
     await old.waitPhase("operational");
     old.stop();
     await c.awaitStatus(did, "offline", 5000);
+    // The Node port's Will is retained: a controller that subscribes after the power cut reads offline.
+    const afterCut = await w.stack.controller("cloud");
+    await sleep(300);
+    const statusTopic = `${w.stack.cloud.home}/${w.stack.cloud.gateway}/${did}/status/out`;
+    assert.ok(afterCut.received.some((m) => m.retained && m.topic === statusTopic), "the Last Will is retained");
+    assert.equal(afterCut.lastStatus(did), "offline");
     const run = w.boot();
     await run.waitPhase("operational");
     assert.ok(!run.phases.some((p) => p.startsWith("activate") || p === "wifi_wps" || p === "home_prefix"), run.phases.join(","));

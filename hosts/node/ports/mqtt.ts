@@ -88,6 +88,12 @@ export class NodeMqttPort implements MqttPort {
       client.end(true);
       h.onClose(reason, detail);
     };
+    const sendable = (op: string, topic: string): boolean => {
+      if (ended) return false; // the end is reported already
+      if (client.connected) return true;
+      end("network", `${op} ${topic} refused: the session is not connected`);
+      return false;
+    };
     client.on("connect", () => h.onConnected());
     client.on("message", (topic, payload) => h.onMessage(topic, payload.toString("utf8"), payload.length));
     client.on("error", (err) => {
@@ -97,8 +103,10 @@ export class NodeMqttPort implements MqttPort {
     client.on("close", () => end(closeReason(lastError), lastError?.message ?? "connection closed"));
 
     return {
-      subscribe: (topic) => { if (!ended) client.subscribe(topic, { qos: 0 }); },
-      publish: (topic, payload, retain) => { if (!ended) client.publish(topic, payload, { qos: 0, retain }); },
+      // mqtt.js would queue a send made while not connected and flush it after a later CONNACK:
+      // refused here instead, and reported as the end of the session (never swallowed).
+      subscribe: (topic) => { if (sendable("subscribe", topic)) client.subscribe(topic, { qos: 0 }); },
+      publish: (topic, payload, retain) => { if (sendable("publish", topic)) client.publish(topic, payload, { qos: 0, retain }); },
       close: () => {
         if (ended) return;
         ended = true;
