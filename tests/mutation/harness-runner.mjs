@@ -5,7 +5,7 @@
 // hours for src/core on two shared cores.
 // Static mutants (run while modules load) are activated before the bundle is evaluated again
 // (reloadEnvironment: the bundle holds every module, so a new evaluation is a new environment).
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { setImmediate } from "node:timers";
 import { dirname, join, relative, resolve } from "node:path";
@@ -18,6 +18,12 @@ const TEST_DIR = "tests/core";
 // invariants (no throw, no state change on refused input) are not what pins behaviour: left out
 // unless MUTATION_FUZZ=1, so the score is that of the example-based tests.
 const SKIP = process.env.MUTATION_FUZZ === "1" ? null : /(^|\/)fuzz-[^/]*\.test\.ts$/;
+// Sweep tests (every write index, every malformed payload, a 2,000-unit fleet) take seconds each
+// under instrumentation and cover most of the reducer, so every surviving reducer mutant would pay
+// for all of them: tests slower than this in the initial run are left out of the mutant runs
+// (which can only lower the score). MUTATION_TEST_BUDGET_MS=0 keeps every test.
+const BUDGET_MS = Number(process.env.MUTATION_TEST_BUDGET_MS ?? 1000);
+const SLOW_FILE = "build/mutation/slow-tests.json";
 
 function testFiles(dir) {
   const out = [];
@@ -60,6 +66,9 @@ class HarnessTestRunner {
   /** @type {{ id: string, name: string, fileName: string, fn: () => unknown }[] | undefined} */
   #tests;
   #stray = null; // an exception thrown outside a test's own promise chain (timer callback, rejection)
+  /** Tests over BUDGET_MS in the initial run, by id: not run per mutant. */
+  #slow = new Set();
+  #slowRead = false;
 
   constructor(log) {
     this.#log = log;
@@ -106,6 +115,7 @@ class HarnessTestRunner {
     const results = [];
     for (const t of this.#tests) {
       if (wanted && !wanted.has(t.id)) continue;
+      if (wanted && this.#slow.has(t.id)) continue;
       ns[INSTRUMENTER_CONSTANTS.CURRENT_TEST_ID] = t.id;
       this.#stray = null;
       const t0 = performance.now();
@@ -136,6 +146,10 @@ class HarnessTestRunner {
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
       if (options.coverageAnalysis === "perTest") ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT] ??= { static: {}, perTest: {} };
       const tests = await this.#runTests(null, false);
+      if (BUDGET_MS > 0) for (const t of tests) if (t.timeSpentMs > BUDGET_MS) this.#slow.add(t.id);
+      // other runner processes (and restarted ones) read the list from the sandbox
+      writeFileSync(resolve(process.cwd(), SLOW_FILE), JSON.stringify([...this.#slow]));
+      if (this.#slow.size) this.#log.info(`${this.#slow.size} tests over ${BUDGET_MS} ms are left out of mutant runs: ${[...this.#slow].join("; ")}`);
       const mutantCoverage = options.coverageAnalysis === "off" ? undefined : ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT];
       return { status: DryRunStatus.Complete, tests, mutantCoverage };
     } catch (e) {
@@ -144,6 +158,14 @@ class HarnessTestRunner {
   }
 
   async mutantRun(options) {
+    if (!this.#slowRead) {
+      this.#slowRead = true;
+      try {
+        for (const id of JSON.parse(readFileSync(resolve(process.cwd(), SLOW_FILE), "utf8"))) this.#slow.add(id);
+      } catch {
+        // no initial run recorded: every covering test runs
+      }
+    }
     const id = String(options.activeMutant.id);
     const fresh = options.reloadEnvironment || this.#dirty;
     this.#dirty = options.mutantActivation === "static";
