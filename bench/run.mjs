@@ -48,7 +48,7 @@ const runs = existsSync(fleetDir) ? readdirSync(fleetDir).filter((f) => /^fleet-
   return { file: `build/fleet/${f}`, mtime: statSync(p).mtimeMs, ...JSON.parse(readFileSync(p, "utf8")).summary };
 }) : [];
 const biggest = (xs) => xs.sort((a, b) => b.devices - a.devices || b.mtime - a.mtime)[0];
-const fleet = biggest(runs.filter((r) => r.restart === null));
+const fleet = biggest([...runs]); // a storm run onboards its fleet first, too
 const storm = biggest(runs.filter((r) => r.restart !== null));
 
 const o = measured.onboarding;
