@@ -31,3 +31,16 @@ test("crc32: result is an unsigned 32-bit integer and stable across calls", () =
   equal(crc32("123456789"), v);
   equal(crc32("123456789") | 0, -(0x100000000 - 0xcbf43926));
 });
+
+test("crc32: UTF-8 at every encoding-length boundary, lone surrogates as U+FFFD (values from zlib)", () => {
+  equal(crc32("\u007f"), 314082080);
+  equal(crc32("\u0080"), 1437410323);
+  equal(crc32("\u07ff"), 480732466);
+  equal(crc32("\u0800"), 354170491);
+  equal(crc32("\uffff"), 1702646501);
+  equal(crc32("\u{10000}"), 2349492768);
+  equal(crc32("\udfff"), 2339517385);
+  equal(crc32("\ud800"), 2339517385);
+  equal(crc32("\ue000"), 2315665363);
+  equal(crc32("a\u0080\u0800\u{10000}z"), 2770038272);
+});
