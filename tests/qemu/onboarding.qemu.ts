@@ -157,6 +157,9 @@ async function main(): Promise<void> {
       for (let i = 0; i < 100 && !events.slice(n).some((e) => e.event === "activation_pending" && e.fields.device === u.id); i++) await new Promise((r) => setTimeout(r, 100));
     };
 
+    let bootToOperational = 20_000;
+    let restartMs = 0;
+    if (!args["cuts-only"]) {
     // ---- 1. onboarding ----
     const flash = flashFor(t, image, certs, unit, port, "main");
     const setup = controller.setupResult(unit.id, ONBOARD_MS);
@@ -165,7 +168,7 @@ async function main(): Promise<void> {
     const run1 = new QemuRun(t, flash, args.quiet ? undefined : "[dev1] ");
     runs.push(run1);
     await until(run1, / operational home=/, ONBOARD_MS);
-    const bootToOperational = Date.now() - run1.started;
+    bootToOperational = Date.now() - run1.started;
     const opLine = deviceEvents(run1).find((p) => p?.event === "operational");
     const result = await setup;
     if (result !== "success") fail(`setup result ${result}`);
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
     const run2 = new QemuRun(t, flash, args.quiet ? undefined : "[dev2] ");
     runs.push(run2);
     await until(run2, / operational home=/, STEP_MS * 2);
-    const restartMs = Date.now() - run2.started;
+    restartMs = Date.now() - run2.started;
     const ev2 = deviceEvents(run2).map((p) => p!.event);
     if (!ev2.includes("boot.provisioned")) fail("run 2 did not boot provisioned");
     for (const e of ["onboarding.start", "init.connect", "request.sent", "wps.start"]) if (ev2.includes(e)) fail(`run 2 onboarded again (${e})`);
@@ -202,8 +205,10 @@ async function main(): Promise<void> {
     if (q.kind !== "confirmation" || q.value !== "on") problems.push(`switch query after restart: ${JSON.stringify(q)}`);
     else say(`   switch query after restart answered ${JSON.stringify(q.value)}`);
     await run2.kill();
+    }
 
     // ---- 3. power cuts ----
+    const only = args.moment ? Number(args.moment) : undefined;
     const moments: { moment: string; at: RegExp | number }[] = [
       { moment: "at write 1 (broker data)", at: / record\.commit broker=/ },
       { moment: "at write 2 (home prefix)", at: / home_prefix\.received / },
@@ -213,11 +218,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < RANDOM_CUTS; i++) moments.push({ moment: `random ${i + 1}`, at: Math.floor(Math.random() * span) });
     for (const [i, m] of moments.entries()) {
       if (!stack) break;
+      if (only !== undefined && i + 1 !== only) continue;
       const id = stack.createIdentity({ deviceType: "socket", deviceId: `qemu-cut-${String(i + 1).padStart(4, "0")}` });
       const u: Unit = { id: id.deviceId, code: id.activationCode, type: id.deviceType, dir: writeIdentity(certs, id) };
       const f = flashFor(t, image, certs, u, port, `cut-${i + 1}`);
       await add(u);
-      const a = new QemuRun(t, f);
+      const a = new QemuRun(t, f, args.verbose ? `[cut${i + 1}a] ` : undefined);
       runs.push(a);
       let killedAt = "";
       try {
@@ -237,7 +243,7 @@ async function main(): Promise<void> {
       const last = deviceEvents(a).at(-1);
       killedAt += `${(Date.now() - a.started) / 1000} s, phase ${last?.phase ?? "boot"}`;
       // Boot again on the same flash.
-      const b = new QemuRun(t, f);
+      const b = new QemuRun(t, f, args.verbose ? `[cut${i + 1}b] ` : undefined);
       runs.push(b);
       let record = "";
       let end = "";
