@@ -195,27 +195,41 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   }
 
   /** Writes the files and waits until mosquitto has reloaded them: a round trip after its "Reloading" line. */
-  let reloading: Promise<void> | undefined;
-  let again = false;
-  async function reload(): Promise<void> {
-    if (reloading) { again = true; return reloading; }
-    reloading = (async () => {
-      do {
-        again = false;
+  // Each change asks for a reload that starts after it; one reload serves every change made before
+  // it started. A caller waits for its own reload only (not for a queue that keeps refilling).
+  let requested = 0;
+  let completed = 0;
+  let running = false;
+  const done: { upTo: number; resolve: () => void }[] = [];
+  function reload(): Promise<void> {
+    const mine = ++requested;
+    const p = new Promise<void>((resolve) => done.push({ upTo: mine, resolve }));
+    if (!running) void loop();
+    return p;
+  }
+  async function loop(): Promise<void> {
+    running = true;
+    try {
+      while (completed < requested) {
+        const target = requested;
         writeFiles();
         const c = child;
-        if (!c) return;
-        const seen = new Promise<void>((resolve) => reloadWaiters.push(resolve));
-        c.kill("SIGHUP");
-        // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
-        service?.publish("stack/reload-nudge", "", { qos: 0 });
-        await Promise.race([seen, new Promise((r) => setTimeout(r, 3000))]);
-        // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
-        // the "Reloading" line is answered after the new files are in force.
-        await pingRoundTrip(service);
-      } while (again);
-    })().finally(() => { reloading = undefined; });
-    return reloading;
+        if (c) {
+          const seen = new Promise<void>((resolve) => reloadWaiters.push(resolve));
+          c.kill("SIGHUP");
+          // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
+          service?.publish("stack/reload-nudge", "", { qos: 0 });
+          await Promise.race([seen, new Promise((r) => setTimeout(r, 3000))]);
+          // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
+          // the "Reloading" line is answered after the new files are in force.
+          await pingRoundTrip(service);
+        }
+        completed = target;
+        for (let k = done.length - 1; k >= 0; k--) if (done[k].upTo <= completed) { done[k].resolve(); done.splice(k, 1); }
+      }
+    } finally {
+      running = false;
+    }
   }
 
   await spawnBroker();
