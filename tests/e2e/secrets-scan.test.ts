@@ -17,7 +17,7 @@ test("scan-logs: clean logs pass; a planted code, an unmasked password field or 
     let r = scan(dir);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /1 log files, 1 lines, 1 known secrets: 0 findings/);
-    for (const leak of ["topic=AC-planted-0042/activation/in", "password=hunter2-plain", "{\"passphrase\":\"open sesame\"}", "-----BEGIN PRIVATE KEY-----"]) {
+    for (const leak of ["topic=AC-planted-0042/activation/in", "password=hunter2-plain", "{\"passphrase\":\"open sesame\"}", "-----BEGIN PRIVATE " + "KEY-----"]) {
       writeFileSync(join(dir, "b.log"), `+ 2ms device x ${leak}\n`);
       r = scan(dir);
       assert.equal(r.status, 1, `not found: ${leak}\n${r.stdout}`);
