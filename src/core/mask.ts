@@ -20,9 +20,12 @@ let pemRe: RegExp | undefined;
 const pem = (): RegExp => (pemRe ??= /-----BEGIN [A-Z0-9 ]+-----/);
 
 // Field names are few and fixed (the code's own): each is judged once.
-const verdicts = new Map<string, boolean>();
+// Made on first use: a Map built while the module is preloaded is read-only on the device, and its
+// set() would throw inside the logger (the record dropped without a word).
+let verdicts: Map<string, boolean> | undefined;
 
 export function isSecretField(name: string): boolean {
+  verdicts ??= new Map<string, boolean>();
   let v = verdicts.get(name);
   if (v === undefined) {
     const n = name.toLowerCase();
