@@ -269,13 +269,7 @@ class Transition {
     if (prefix && this.s.connected && this.s.phase === "operational") {
       // Closing sends DISCONNECT, so the broker would drop the Last Will: say offline first (as remove does),
       // and restart once the publish had time to leave.
-      this.fx({ kind: "mqtt_publish", session: this.s.session, topic: statusOut(prefix), payload: encodeStatus(this.T, "offline"), retain: true });
-      this.clearTimers();
-      this.fx({ kind: "store_erase" });
-      this.s.record = undefined;
-      this.fx({ kind: "indicate", status: "removed" });
-      this.enter("removing");
-      this.fx({ kind: "timer_set", name: "restart", ms: this.cfg.restartDelayMs });
+      this.offlineEraseRestart(this.s.session, prefix);
       return;
     }
     this.dropSession();
@@ -714,6 +708,11 @@ class Transition {
     const session = this.s.session;
     this.log("warn", "remove");
     this.fx({ kind: "mqtt_publish", session, topic: entityOut(prefix, "remove"), payload: encodeRemoveConfirmation(this.T), retain: false });
+    this.offlineEraseRestart(session, prefix);
+  }
+
+  /** Retained offline status first (closing sends DISCONNECT, dropping the Last Will), then erase and restart. */
+  private offlineEraseRestart(session: number, prefix: Prefix): void {
     this.fx({ kind: "mqtt_publish", session, topic: statusOut(prefix), payload: encodeStatus(this.T, "offline"), retain: true });
     this.clearTimers();
     this.fx({ kind: "store_erase" });
