@@ -5,23 +5,23 @@ import type { ClockPort, LogLevel, LogRecord, LogSink } from "./ports";
 
 const PHASE_WIDTH = 14;
 
-// Characters that could break the one-line shape or the key=value split.
-function unsafe(c: number): boolean {
-  return c <= 0x20 || c === 0x22 || c === 0x3d || c === 0x7f || c === 0x85 || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0xfeff
-    || (c >= 0x1680 && (c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
-}
+// Characters that could break the one-line shape or the key=value split: C0 controls and space,
+// `"`, `=`, DEL, NEL, NBSP, and the Unicode spaces, line/paragraph separators and BOM. A RegExp
+// test is one native pass; a charCodeAt loop costs two calls per character on XS. Made on first
+// use, never at module load (a preloaded RegExp is unsafe on the device, see ids.ts).
+let unsafeRe: RegExp | undefined;
+let unsafeAllRe: RegExp | undefined;
 
 function hasUnsafe(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (unsafe(s.charCodeAt(i))) return true;
-  return false;
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+  return (unsafeRe ??= /[\x00-\x20"=\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/).test(s);
 }
 
 function name(s: string): string {
   if (s.length === 0) return "-";
   if (!hasUnsafe(s)) return s;
-  let out = "";
-  for (let i = 0; i < s.length; i++) out += unsafe(s.charCodeAt(i)) ? "_" : s[i];
-  return out;
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  return s.replace((unsafeAllRe ??= /[\x00-\x20"=\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g), "_");
 }
 
 function uptime(ms: number): string {
