@@ -1,12 +1,15 @@
 // A StrykerJS test runner for the core tests' own harness (tests/harness.ts), in process:
-// the test files are loaded once (one esbuild bundle) and every mutant re-runs only the tests that
-// cover it, switching the mutant through Stryker's global namespace. One process per file and
-// mutant (the tap runner, tried first) costs a Node start-up and a TypeScript compile per run:
+// the test files are one esbuild bundle, compiled once per process, and every mutant runs only the
+// tests that cover it, switching the mutant through Stryker's global namespace. One process per file
+// and mutant (the tap runner, tried first) costs a Node start-up and a TypeScript compile per run:
 // hours for src/core on two shared cores.
-// Static mutants (run while modules load) are activated before the bundle is evaluated again
-// (reloadEnvironment: the bundle holds every module, so a new evaluation is a new environment).
+// Every mutant runs in a fresh evaluation of the bundle (new module instances, a few ms): state a
+// module fills on first use (the CRC table, RegExps made lazily) is built while the mutant is
+// active, as in a process of its own, and no mutant leaves such state behind for the next one.
+// Static mutants (run while modules load) are active during that evaluation as well.
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { Script } from "node:vm";
 import { setImmediate } from "node:timers";
 import { dirname, join, relative, resolve } from "node:path";
 import { INSTRUMENTER_CONSTANTS } from "@stryker-mutator/api/core";
@@ -59,12 +62,41 @@ async function bundle(root) {
   return out;
 }
 
+/** The bundle compiled once per process; each call of `evaluate` makes new module instances. */
+class Bundle {
+  #script;
+  #require;
+  #file;
+
+  constructor(file) {
+    this.#file = file;
+    this.#require = createRequire(file);
+    const source = readFileSync(file, "utf8");
+    this.#script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file });
+  }
+
+  /** The tests of a new evaluation, each named by its file. */
+  evaluate() {
+    const module = { exports: {} };
+    this.#script.runInThisContext()(module.exports, this.#require, module, this.#file, dirname(this.#file));
+    const { files, registered } = module.exports;
+    const all = registered();
+    const tests = [];
+    let from = 0;
+    for (const [fileName, to] of files) {
+      for (const t of all.slice(from, to)) tests.push({ id: `${fileName} › ${t.name}`, name: t.name, fileName, fn: t.fn });
+      from = to;
+    }
+    return tests;
+  }
+}
+
 class HarnessTestRunner {
   static inject = tokens(commonTokens.logger);
   #log;
   #namespace;
-  /** @type {{ id: string, name: string, fileName: string, fn: () => unknown }[] | undefined} */
-  #tests;
+  /** @type {Bundle | undefined} */
+  #bundle;
   #stray = null; // an exception thrown outside a test's own promise chain (timer callback, rejection)
   /** Tests over BUDGET_MS in the initial run, by id: not run per mutant. */
   #slow = new Set();
@@ -83,39 +115,22 @@ class HarnessTestRunner {
     return (globalThis[this.#namespace] ??= {});
   }
 
-  #listening = false;
-
-  /** Loads the bundle; `fresh` evaluates it again (new module instances: a static mutant takes effect). */
-  async #load(fresh = false) {
-    if (this.#tests && !fresh) return;
-    if (!this.#listening) {
+  /** A new evaluation of the bundle (built and compiled on first use). */
+  async #fresh() {
+    if (!this.#bundle) {
       const onStray = (e) => { this.#stray ??= e; };
       process.on("uncaughtException", onStray);
       process.on("unhandledRejection", onStray);
-      this.#listening = true;
+      this.#bundle = new Bundle(await bundle(process.cwd()));
     }
-    const file = await bundle(process.cwd());
-    const require = createRequire(import.meta.url);
-    delete require.cache[file];
-    const { files, registered } = require(file);
-    const all = registered();
-    const tests = [];
-    let from = 0;
-    for (const [fileName, to] of files) {
-      for (const t of all.slice(from, to)) tests.push({ id: `${fileName} › ${t.name}`, name: t.name, fileName, fn: t.fn });
-      from = to;
-    }
-    this.#tests = tests;
-    this.#log.debug(`${tests.length} core tests loaded`);
+    return this.#bundle.evaluate();
   }
 
-  async #runTests(filter, bail) {
+  /** Runs `tests` in order; returns one result per test run (up to the first failure when `bail`). */
+  async #runTests(tests, bail) {
     const ns = this.#ns;
-    const wanted = filter ? new Set(filter) : null;
     const results = [];
-    for (const t of this.#tests) {
-      if (wanted && !wanted.has(t.id)) continue;
-      if (wanted && this.#slow.has(t.id)) continue;
+    for (const t of tests) {
       ns[INSTRUMENTER_CONSTANTS.CURRENT_TEST_ID] = t.id;
       this.#stray = null;
       const t0 = performance.now();
@@ -141,15 +156,30 @@ class HarnessTestRunner {
 
   async dryRun(options) {
     try {
-      await this.#load();
       const ns = this.#ns;
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
-      if (options.coverageAnalysis === "perTest") ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT] ??= { static: {}, perTest: {} };
-      const tests = await this.#runTests(null, false);
+      const perTest = options.coverageAnalysis === "perTest";
+      if (perTest) ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT] ??= { static: {}, perTest: {} };
+      const all = await this.#fresh();
+      this.#log.debug(`${all.length} core tests loaded`);
+      const tests = await this.#runTests(all, false);
       if (BUDGET_MS > 0) for (const t of tests) if (t.timeSpentMs > BUDGET_MS) this.#slow.add(t.id);
       // other runner processes (and restarted ones) read the list from the sandbox
       writeFileSync(resolve(process.cwd(), SLOW_FILE), JSON.stringify([...this.#slow]));
       if (this.#slow.size) this.#log.info(`${this.#slow.size} tests over ${BUDGET_MS} ms are left out of mutant runs: ${[...this.#slow].join("; ")}`);
+      // Above, code a module runs once and caches (a table made on first call) counted only for
+      // the first test to call it. A mutant there acts in every later test of its run (each mutant
+      // gets fresh modules), so each test runs once more on its own fresh modules to record all it
+      // reaches. Its result is that of the run above; one that fails only on its own is reported.
+      if (perTest) {
+        const alone = [];
+        for (const t of all) {
+          if (this.#slow.has(t.id)) continue;
+          const [r] = await this.#runTests((await this.#fresh()).filter((x) => x.id === t.id), false);
+          if (r?.status === TestStatus.Failed && tests.find((x) => x.id === t.id)?.status === TestStatus.Success) alone.push(`${t.id} (${r.failureMessage})`);
+        }
+        if (alone.length) this.#log.warn(`${alone.length} tests fail when run on their own (a mutant run may count them as killing): ${alone.join("; ")}`);
+      }
       const mutantCoverage = options.coverageAnalysis === "off" ? undefined : ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT];
       return { status: DryRunStatus.Complete, tests, mutantCoverage };
     } catch (e) {
@@ -166,37 +196,29 @@ class HarnessTestRunner {
         // no initial run recorded: every covering test runs
       }
     }
-    const id = String(options.activeMutant.id);
-    const fresh = options.reloadEnvironment || this.#dirty;
-    this.#dirty = options.mutantActivation === "static";
-    // A survivor here was run with modules loaded before it was active: state they cache on first
-    // use (a RegExp made lazily) was built by unmutated code. tests/mutation/EQUIVALENT.md says so
-    // where it matters; re-running in a fresh environment would not fit Stryker's timeout.
-    return this.#runMutant(id, options, options.mutantActivation === "static", fresh);
-  }
-
-  #dirty = false;
-
-  async #runMutant(id, options, activeWhileLoading, fresh) {
     const ns = this.#ns;
-    ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = activeWhileLoading ? id : undefined;
+    const id = String(options.activeMutant.id);
+    // a static mutant acts while the modules load; any other from the first test on
+    ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = options.mutantActivation === "static" ? id : undefined;
     ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = options.hitLimit;
     ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = options.hitLimit === undefined ? undefined : 0;
+    let all;
     try {
-      await this.#load(fresh);
+      all = await this.#fresh();
     } catch (e) {
       // a mutant that breaks a module while it loads fails every test
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
-      this.#tests = undefined;
       return toMutantRunResult({ status: DryRunStatus.Complete, tests: [{ id: "load", name: "load the core tests", timeSpentMs: 0, status: TestStatus.Failed, failureMessage: String(e) }] });
     }
+    const wanted = options.testFilter ? new Set(options.testFilter) : null;
+    const tests = wanted ? all.filter((t) => wanted.has(t.id) && !this.#slow.has(t.id)) : all;
     ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = id;
-    const tests = await this.#runTests(options.testFilter, !options.disableBail);
+    const results = await this.#runTests(tests, !options.disableBail);
     ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
     const hit = determineHitLimitReached(ns[INSTRUMENTER_CONSTANTS.HIT_COUNT], ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT]);
     ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = undefined;
     ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = undefined;
-    return toMutantRunResult(hit ?? { status: DryRunStatus.Complete, tests });
+    return toMutantRunResult(hit ?? { status: DryRunStatus.Complete, tests: results });
   }
 }
 
