@@ -7,4 +7,5 @@ import { spawnSync } from "node:child_process";
 const root = new URL("..", import.meta.url).pathname;
 const r = spawnSync(process.execPath, ["node_modules/@stryker-mutator/core/bin/stryker.js", "run", ...process.argv.slice(2)], { cwd: root, stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
+process.argv.length = 2; // the Stryker options are not a report file for the summary
 await import("./mutation-summary.mjs");

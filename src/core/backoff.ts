@@ -9,7 +9,7 @@ export const RESET_AFTER_STABLE_MS = 60000;
 const MAX_EXPONENT = 40;
 
 /** A draw of `random()` forced into [0, 1): a broken source can never yield NaN or a delay at the ceiling. */
-function unit(random: () => number): number {
+export function unit(random: () => number): number {
   const r = random();
   if (!(r >= 0)) return 0;
   return r < 1 ? r : 1 - Number.EPSILON;

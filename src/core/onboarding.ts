@@ -1,7 +1,7 @@
 // The device's state machine: onboarding (PROTOCOL §2–§7) and the protocol side of operation (§8).
 // A pure reducer: transition(state, event, ctx) → { state, effects }. It never touches a port;
 // timers, sessions, storage and logging are effects that device.ts runs.
-import { RESET_AFTER_STABLE_MS, backoffDelay, jittered } from "./backoff";
+import { RESET_AFTER_STABLE_MS, backoffDelay, jittered, unit } from "./backoff";
 import type { DeviceConfig } from "./config";
 import type { Command, EntityDescriptor } from "./entity-types";
 import {
@@ -41,12 +41,6 @@ export const REFUSED_MAX_MS = 60_000;
 /** PROTOCOL §10: after a local Wi-Fi rejoin the reconnect goes within this jitter. */
 export const WIFI_REJOIN_JITTER_MS = 1000;
 
-/** A draw forced into [0, 1) (a broken source never yields NaN or the ceiling). */
-function unitDraw(r: number): number {
-  if (!(r >= 0)) return 0;
-  return r < 1 ? r : 1 - Number.EPSILON;
-}
-
 // The command path's topic strings, built once per device and home prefix rather than per message.
 let homeTopicFor = "";
 let homeTopicStr = "";
@@ -54,12 +48,12 @@ function homeTopic(deviceId: string): string {
   if (deviceId !== homeTopicFor) { homeTopicFor = deviceId; homeTopicStr = homeIn(deviceId); }
   return homeTopicStr;
 }
-let commandPrefixFor: CredentialRecord["home"] | undefined;
+let commandPrefixFor: CredentialRecord["home"];
 let commandPrefixDevice = "";
 let commandPrefixStr = "";
-function commandPrefixOf(record: CredentialRecord | undefined, p: Prefix): string {
-  const home = record?.home;
-  if (home !== commandPrefixFor || p.device !== commandPrefixDevice || home === undefined) {
+/** `home` is the record's (its identity changes with the prefix); `p` the prefix built from it. */
+function commandPrefixOf(home: CredentialRecord["home"], p: Prefix): string {
+  if (home !== commandPrefixFor || p.device !== commandPrefixDevice) {
     commandPrefixFor = home;
     commandPrefixDevice = p.device;
     commandPrefixStr = commandPrefix(p);
@@ -69,8 +63,8 @@ function commandPrefixOf(record: CredentialRecord | undefined, p: Prefix): strin
 
 export type TimerName = "window" | "retry" | "reconnect" | "stable" | "report" | "restart";
 
-/** Which request an activation session is waiting on. */
-type ActivationStep = "connecting" | "credentials" | "wifi";
+/** Which request a connected activation session is waiting on. */
+type ActivationStep = "credentials" | "wifi";
 
 export interface State {
   phase: Phase;
@@ -161,7 +155,7 @@ export interface Step { state: State; effects: Effect[] }
 export function initialState(): State {
   return {
     phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, onboarding: false,
-    storedThisAttempt: false, step: "connecting", guest: false, wifi: undefined, local: undefined,
+    storedThisAttempt: false, step: "credentials", guest: false, wifi: undefined, local: undefined,
     pending: undefined, record: undefined, will: false, commitAttempt: 0, refusals: 0,
   };
 }
@@ -265,11 +259,10 @@ class Transition {
 
   private factoryReset(): void {
     this.log("warn", "factory_reset");
-    const prefix = this.prefix();
-    if (prefix && this.s.connected && this.s.phase === "operational") {
+    if (this.s.phase === "operational") {
       // Closing sends DISCONNECT, so the broker would drop the Last Will: say offline first (as remove does),
       // and restart once the publish had time to leave.
-      this.offlineEraseRestart(this.s.session, prefix);
+      this.offlineEraseRestart(this.s.session, this.prefix() as Prefix);
       return;
     }
     this.dropSession();
@@ -286,9 +279,7 @@ class Transition {
   }
 
   private beginOnboarding(): void {
-    this.s.reason = "";
     this.s.attempt = 0;
-    this.s.guest = false;
     this.s.wifi = undefined;
     this.s.local = undefined;
     this.s.pending = undefined;
@@ -392,10 +383,10 @@ class Transition {
   private rediscovered(found: BrokerFound | null): void {
     if (this.s.pending) {
       // Guest flow: the credentials are stored only now, with the broker's home-network address.
-      const at = found ?? this.s.local;
+      // pending credentials came from the local broker found on the guest network
+      const at = found ?? this.s.local!;
       if (found) this.log("info", "mdns.found", { host: found.host, address: found.address, port: found.port });
-      else this.log("warn", "mdns.not_found", { fallback: at ? at.address : "none" });
-      if (!at) return this.endAttempt("local_broker_lost");
+      else this.log("warn", "mdns.not_found", { fallback: at.address });
       const p = this.s.pending;
       this.s.pending = undefined;
       return this.persistAndConnect({
@@ -403,8 +394,7 @@ class Transition {
         user: p.user, password: p.password, cert: p.cert, wifi: this.s.wifi,
       });
     }
-    const record = this.s.record;
-    if (!record) return this.endAttempt("no_record");
+    const record = this.s.record!; // rediscover without pending credentials: a stored local record
     if (!found) {
       this.log("warn", "mdns.not_found", { fallback: record.broker.host });
       return this.connectOperational();
@@ -443,8 +433,6 @@ class Transition {
     const port = at ? at.port : id.discovery.port;
     const session = this.newSession();
     this.enter(phase);
-    this.s.step = "connecting";
-    this.fx({ kind: "timer_clear", name: "retry" });
     this.log("info", "init.connect", { host, port, session });
     const options: MqttConnectOptions = { host, port, clientId: id.deviceId, username: id.activationCode, keepAliveS: this.cfg.keepAliveS };
     if (at) options.serverName = at.host;
@@ -484,8 +472,7 @@ class Transition {
         this.fx({ kind: "mqtt_subscribe", session: this.s.session, topic: wifiIn(ac) });
         return this.sendActivationRequest();
       }
-      const at = this.s.local;
-      if (!at) return this.endAttempt("local_broker_lost");
+      const at = this.s.local!; // activate_local is entered only with the broker mDNS found
       return this.persistAndConnect({
         broker: { kind: "local", host: at.address, port: at.port, name: at.host },
         user: r.value.user, password: r.value.password, cert: r.value.cert, wifi: this.s.wifi,
@@ -561,9 +548,9 @@ class Transition {
     return home ? { home: home.home, gateway: home.gateway, device: this.cfg.identity.deviceId } : undefined;
   }
 
+  /** Every caller has a record: stored at boot, just committed, or updated by a step of operation. */
   private connectOperational(): void {
-    const record = this.s.record;
-    if (!record) return this.endAttempt("no_record");
+    const record = this.s.record!;
     const session = this.newSession();
     const prefix = this.prefix();
     this.enter("connect");
@@ -626,8 +613,7 @@ class Transition {
     const r = decodeHomeIn(payload);
     if (!r.ok) return this.rejected("home", r.error);
     const m = r.value;
-    const record = this.s.record;
-    if (!record) return;
+    const record = this.s.record!; // home_prefix and operational run on a stored record
     if (m.kind === "home_prefix") {
       if (this.s.phase !== "home_prefix") return this.log("info", "home_prefix.ignored", { phase: this.s.phase });
       const updated: CredentialRecord = { ...record, home: { home: m.home, gateway: m.gateway } };
@@ -667,7 +653,7 @@ class Transition {
       return this.homeMessage(e.payload);
     }
     const prefix = this.prefix();
-    const entity = prefix && phase === "operational" ? entityOfCommand(commandPrefixOf(this.s.record, prefix), e.topic) : undefined;
+    const entity = prefix && phase === "operational" ? entityOfCommand(commandPrefixOf(this.s.record?.home, prefix), e.topic) : undefined;
     if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "not a topic of this device" });
     if (e.bytes > MAX_PAYLOAD_BYTES) return this.replyError(prefix, entity, { reason: "oversized", detail: `${e.bytes} bytes` });
     // status/out is the device's own (retained, Last Will); nothing is commanded on status/in.
@@ -730,7 +716,6 @@ class Transition {
     this.s.connected = false;
     this.s.open = false;
     const phase = this.s.phase;
-    if (phase === "removing" || phase === "unprovisioned" || phase === "boot") return;
     if (phase !== "activate_local" && phase !== "activate_cloud" && phase !== "connect" && phase !== "home_prefix" && phase !== "operational") return;
     this.fx({ kind: "timer_clear", name: "retry" });
     this.fx({ kind: "timer_clear", name: "stable" });
@@ -776,7 +761,7 @@ class Transition {
     switch (this.s.phase) {
       case "activate_local":
       case "activate_cloud":
-        if (this.s.connected && this.s.step !== "connecting") this.sendActivationRequest();
+        if (this.s.connected) this.sendActivationRequest();
         return;
       case "home_prefix":
         if (this.s.connected) this.sendHomePrefixRequest();
@@ -831,7 +816,7 @@ class Transition {
   private reconnectDelay(reason: CloseReason, wasConnected: boolean): number {
     if (reason === "unavailable") return this.cfg.unavailableBackoffMs + this.nextBackoff();
     if (wasConnected && (reason === "network" || reason === "closed" || reason === "timeout")) {
-      return Math.floor(unitDraw(this.ctx.random()) * this.cfg.reconnectSpreadMs);
+      return Math.floor(unit(() => this.ctx.random()) * this.cfg.reconnectSpreadMs);
     }
     return this.nextBackoff();
   }
@@ -840,7 +825,7 @@ class Transition {
   private wifiRejoined(): void {
     const phase = this.s.phase;
     if (this.s.open || (phase !== "connect" && phase !== "activate_local" && phase !== "activate_cloud")) return;
-    const delay = Math.floor(unitDraw(this.ctx.random()) * WIFI_REJOIN_JITTER_MS);
+    const delay = Math.floor(unit(() => this.ctx.random()) * WIFI_REJOIN_JITTER_MS);
     this.log("info", "wifi.rejoined", { retry_ms: delay });
     this.fx({ kind: "timer_set", name: "reconnect", ms: delay });
   }
