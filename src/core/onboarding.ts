@@ -493,15 +493,15 @@ class Transition {
     const r = decodeBrokerData(payload);
     if (!r.ok) return this.rejected("broker_data", r.error);
     const v = r.value;
-    if (v.kind === "error" && v.error === "unknown_activation_code") {
-      // Often the unit is powered on before its label is scanned: keep asking until the window closes.
-      const ms = Math.min(REFUSED_MAX_MS, jittered(Math.min(REFUSED_MAX_MS, this.cfg.requestIntervalMs * 2 ** this.s.refusals), () => this.ctx.random()));
-      this.s.refusals = Math.min(this.s.refusals + 1, 8);
-      this.log("warn", "reply.refused", { error: v.error, retry_ms: ms });
-      this.fx({ kind: "timer_set", name: "retry", ms });
-      return;
-    }
     if (v.kind === "error") {
+      if (v.error === "unknown_activation_code") {
+        // Often the unit is powered on before its label is scanned: keep asking until the window closes.
+        const ms = Math.min(REFUSED_MAX_MS, jittered(Math.min(REFUSED_MAX_MS, this.cfg.requestIntervalMs * 2 ** this.s.refusals), () => this.ctx.random()));
+        this.s.refusals = Math.min(this.s.refusals + 1, 8);
+        this.log("warn", "reply.refused", { error: v.error, retry_ms: ms });
+        this.fx({ kind: "timer_set", name: "retry", ms });
+        return;
+      }
       this.log("error", "reply.error", { error: v.error });
       this.closeActivation();
       return this.endAttempt(v.error);
@@ -581,12 +581,10 @@ class Transition {
     this.fx({ kind: "timer_set", name: "stable", ms: RESET_AFTER_STABLE_MS });
     const did = this.cfg.identity.deviceId;
     this.fx({ kind: "mqtt_subscribe", session, topic: homeIn(did) });
+    // A known prefix means this session carries the Last Will (the prefix is learned in home_prefix,
+    // which then reconnects with it).
     const prefix = this.prefix();
-    if (prefix && this.s.will) return this.goOperational(prefix);
-    if (prefix) {
-      // Prefix just learned on a session without a Last Will: reconnect once with it.
-      return this.connectOperational();
-    }
+    if (prefix) return this.goOperational(prefix);
     this.enter("home_prefix");
     this.sendHomePrefixRequest();
   }
@@ -623,7 +621,6 @@ class Transition {
       this.heard(payload);
       this.fx({ kind: "timer_clear", name: "retry" });
       this.s.onboarding = false;
-      this.s.storedThisAttempt = false;
       this.fx({ kind: "timer_clear", name: "window" });
       this.log("info", "onboarding.complete");
       return this.connectOperational();
@@ -653,7 +650,8 @@ class Transition {
       return this.homeMessage(e.payload);
     }
     const prefix = this.prefix();
-    const entity = prefix && phase === "operational" ? entityOfCommand(commandPrefixOf(this.s.record?.home, prefix), e.topic) : undefined;
+    // home_prefix has no prefix yet: commands are routed only while operational
+    const entity = prefix ? entityOfCommand(commandPrefixOf(this.s.record?.home, prefix), e.topic) : undefined;
     if (!prefix || entity === undefined) return this.log("warn", "message.ignored", { topic: this.shown(e.topic), why: "not a topic of this device" });
     if (e.bytes > MAX_PAYLOAD_BYTES) return this.replyError(prefix, entity, { reason: "oversized", detail: `${e.bytes} bytes` });
     // status/out is the device's own (retained, Last Will); nothing is commanded on status/in.
@@ -745,8 +743,8 @@ class Transition {
         this.fx({ kind: "publish_reports", session: this.s.session, prefix: this.prefix() as Prefix });
         this.fx({ kind: "timer_set", name: "report", ms: this.cfg.reportIntervalMs });
         return;
-      case "restart":
-        if (phase === "removing") this.fx({ kind: "restart" });
+      case "restart": // armed only on the way into removing, which nothing leaves
+        this.fx({ kind: "restart" });
         return;
       case "reconnect":
         if (phase === "activate_local" || phase === "activate_cloud") return this.connectActivation(phase);
@@ -763,24 +761,17 @@ class Transition {
       case "activate_cloud":
         if (this.s.connected) this.sendActivationRequest();
         return;
-      case "home_prefix":
-        if (this.s.connected) this.sendHomePrefixRequest();
-        return;
+      case "home_prefix": // a lost session leaves home_prefix
+        return this.sendHomePrefixRequest();
       case "wifi_guest":
         return this.startWps();
-      case "wifi_home": {
-        const wifi = this.s.wifi ?? this.s.record?.wifi;
-        if (wifi) this.joinHome(wifi);
-        return;
-      }
+      case "wifi_home": // entered only by joining one of the two
+        return this.joinHome((this.s.wifi ?? this.s.record?.wifi)!);
       case "discover":
         return this.discover(this.s.guest);
       case "rediscover":
         // A commit of the guest flow's credentials failed: resolve the broker again and re-commit.
-        if (this.s.pending) this.afterNetwork();
-        return;
-      default:
-        return;
+        return this.afterNetwork();
     }
   }
 
@@ -792,9 +783,9 @@ class Transition {
    */
   private storeFailed(error: string, purpose: CommitPurpose, undo: State): void {
     if (purpose === "credentials" || purpose === "home") {
+      // The window is open (both commits happen inside it); a torn write is rolled back when it closes.
       const attempt = this.s.commitAttempt;
-      this.s = { ...undo, commitAttempt: attempt + 1, storedThisAttempt: undo.storedThisAttempt || purpose === "credentials" };
-      if (!this.s.onboarding) return this.endAttempt("storage_failed");
+      this.s = { ...undo, commitAttempt: attempt + 1, storedThisAttempt: true };
       const delay = backoffDelay(attempt, () => this.ctx.random());
       this.log("error", "record.failed", { error, purpose, retry_ms: delay });
       this.fx({ kind: "timer_set", name: "retry", ms: delay });
@@ -841,7 +832,7 @@ class Transition {
   }
 
   /** The attempt failed for good (window closed, error reply): roll back and wait for a new start. */
-  private endAttempt(reason: string): void {
+  private endAttempt(reason: "activation_expired"): void {
     this.dropSession();
     this.clearTimers();
     if (this.s.storedThisAttempt) {
@@ -849,12 +840,11 @@ class Transition {
       this.log("warn", "record.rollback");
     }
     this.s.onboarding = false;
-    this.s.storedThisAttempt = false;
     this.s.record = undefined;
     this.s.pending = undefined;
     this.s.reason = reason;
     this.enter("unprovisioned");
-    this.fx({ kind: "indicate", status: reason === "activation_expired" ? "activation_expired" : "error" });
+    this.fx({ kind: "indicate", status: reason });
     this.log("error", "onboarding.failed", { reason });
   }
 }
