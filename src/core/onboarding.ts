@@ -313,6 +313,11 @@ class Transition {
     this.fx({ kind: "wifi_join", ssid: this.cfg.guestSsid, password: this.cfg.identity.activationCode });
   }
 
+  /** The network wifi_home joins: learned in this attempt, else stored (wifi_home is entered only by joining one). */
+  private homeWifi(): WifiCredentials {
+    return (this.s.wifi ?? this.s.record?.wifi)!;
+  }
+
   private joinHome(wifi: WifiCredentials): void {
     this.enter("wifi_home");
     this.log("info", "wifi.join", { ssid: wifi.ssid });
@@ -333,7 +338,7 @@ class Transition {
       this.log("info", "guest.joined", { ssid: this.cfg.guestSsid });
       return this.discover(true);
     }
-    this.log("info", "wifi.joined", { ssid: this.s.wifi?.ssid ?? this.s.record?.wifi?.ssid ?? "" });
+    this.log("info", "wifi.joined", { ssid: this.homeWifi().ssid });
     this.afterNetwork();
   }
 
@@ -559,8 +564,8 @@ class Transition {
     const options: MqttConnectOptions = {
       host: record.broker.host, port: record.broker.port, clientId: this.cfg.identity.deviceId,
       username: record.user, password: record.password, clientCertPem: record.cert, keepAliveS: this.cfg.keepAliveS,
+      serverName: record.broker.name, // a local broker's mDNS name; a cloud broker's host is its own
     };
-    if (record.broker.name !== undefined) options.serverName = record.broker.name;
     if (prefix) options.will = { topic: statusOut(prefix), payload: encodeWill(), retain: true };
     this.fx({ kind: "mqtt_connect", session, options });
   }
@@ -758,15 +763,14 @@ class Transition {
   private retry(): void {
     switch (this.s.phase) {
       case "activate_local":
-      case "activate_cloud":
-        if (this.s.connected) this.sendActivationRequest();
-        return;
+      case "activate_cloud": // armed only on a connected session, cleared when it closes
+        return this.sendActivationRequest();
       case "home_prefix": // a lost session leaves home_prefix
         return this.sendHomePrefixRequest();
       case "wifi_guest":
         return this.startWps();
-      case "wifi_home": // entered only by joining one of the two
-        return this.joinHome((this.s.wifi ?? this.s.record?.wifi)!);
+      case "wifi_home":
+        return this.joinHome(this.homeWifi());
       case "discover":
         return this.discover(this.s.guest);
       case "rediscover":

@@ -371,3 +371,95 @@ test("closed reasons: auth and tls are errors in the log, the others warnings", 
   }
   deepEqual(levels, { auth: "error", tls: "error", network: "warn", refused: "warn", closed: "warn", timeout: "warn", unavailable: "warn" });
 });
+
+test("the close event of a session the device dropped itself arms nothing and logs nothing (window closed, Wi-Fi reply, remove)", () => {
+  const w = activationRig("cloud");
+  w.send({ type: "timer", name: "window" });
+  deepEqual(w.send({ type: "mqtt_closed", session: w.state.session, reason: "closed", detail: "" }), [], "unprovisioned stays quiet");
+  const g = activationRig("guest");
+  g.message(`${AC}/activation/in`, creds());
+  g.message(`${AC}/wifi/in`, wifiCreds());
+  deepEqual(g.send({ type: "mqtt_closed", session: g.state.session, reason: "closed", detail: "" }), [], "joining the home network");
+  const r = new Rig();
+  toOperational(r);
+  r.message(`${P}/remove/in`, JSON.stringify({ type: "control", timestamp: 1, value: true }));
+  deepEqual(r.send({ type: "mqtt_closed", session: r.state.session, reason: "closed", detail: "" }), [], "removing");
+});
+
+test("each session is closed once: the activation session when the record is stored, none before a new attempt's first connect", () => {
+  const c = activationRig("cloud");
+  c.message(`${AC}/activation/in`, brokerData());
+  deepEqual(c.findAll("mqtt_close"), [{ kind: "mqtt_close", session: 1 }]);
+  c.send({ type: "timer", name: "window" });
+  deepEqual(c.findAll("mqtt_close"), [{ kind: "mqtt_close", session: 2 }], "the operational session, still connecting, dropped");
+  c.send({ type: "mqtt_closed", session: c.state.session, reason: "closed", detail: "" });
+  c.send({ type: "start" });
+  c.send({ type: "wps_done", result: { ok: true, ssid: "HomeNet", password: "home-pass-123" } });
+  c.send({ type: "mdns_done", found: null });
+  equal(c.find("mqtt_close"), undefined, "nothing left open from the expired attempt");
+  assert(c.find("mqtt_connect"));
+});
+
+test("guest flow: the Wi-Fi reply stops the re-sends, closes the init session and joins; a credentials reply repeated meanwhile is ignored", () => {
+  const g = activationRig("guest");
+  g.message(`${AC}/activation/in`, creds());
+  const pending = g.state.pending;
+  // The server answers every request again: a second credentials reply while waiting for Wi-Fi.
+  deepEqual(g.message(`${AC}/activation/in`, creds("u-0002")).filter((e) => e.kind !== "log"), []);
+  deepEqual(g.logs(), ["reply.ignored"]);
+  deepEqual(g.state.pending, pending);
+  const session = g.state.session;
+  g.message(`${AC}/wifi/in`, wifiCreds());
+  deepEqual(g.actions, [
+    { kind: "timer_clear", name: "retry" }, { kind: "mqtt_close", session },
+    { kind: "wifi_join", ssid: "HomeNet", password: "home-pass-123" },
+  ]);
+});
+
+test("invalid replies are logged with what was expected: mqtt_credentials, wifi_credentials, home", () => {
+  const what = (r: Rig) => (r.effects.find((e) => e.kind === "log") as { fields: { what?: string } }).fields.what;
+  const l = activationRig("local");
+  l.message(`${AC}/activation/in`, "{");
+  equal(what(l), "mqtt_credentials");
+  const g = activationRig("guest");
+  g.message(`${AC}/activation/in`, creds());
+  g.message(`${AC}/wifi/in`, "{");
+  equal(what(g), "wifi_credentials");
+  const h = activationRig("cloud");
+  h.message(`${AC}/activation/in`, brokerData());
+  h.connected();
+  h.message(`${DID}/home/in`, "{");
+  equal(what(h), "home");
+  const o = new Rig();
+  toOperational(o);
+  o.message(`${P}/about/in`, "{");
+  deepEqual(o.findAll("mqtt_publish").map((e) => e.topic), [`${P}/about/out`], "a bad about query gets its error on about/out");
+});
+
+test("log: a provisioned local unit that finds no broker falls back to the stored address and says so", () => {
+  const r = new Rig();
+  r.send({ type: "boot", record: provisionedRecord({ broker: { kind: "local", host: "192.168.1.10", port: 8883, name: "MQTT2GO.local" } }) });
+  r.send({ type: "wifi_done", result: { ok: true } });
+  r.send({ type: "mdns_done", found: null });
+  const line = r.effects.find((e) => e.kind === "log");
+  deepEqual(line, { kind: "log", level: "warn", phase: "rediscover", event: "mdns.not_found", fields: { fallback: "192.168.1.10" } });
+  // the guest flow's broker found again on the home network: its name, address and port
+  const g = activationRig("guest");
+  g.message(`${AC}/activation/in`, creds());
+  g.message(`${AC}/wifi/in`, wifiCreds());
+  g.send({ type: "wifi_done", result: { ok: true } });
+  g.send({ type: "mdns_done", found: { ...LOCAL, address: "192.168.1.99" } });
+  deepEqual(g.effects.find((e) => e.kind === "log")?.fields, { host: "MQTT2GO.local", address: "192.168.1.99", port: 8883 });
+});
+
+test("a rename is committed as a rename (a failed write keeps the name in RAM), a home prefix as home", () => {
+  const r = activationRig("cloud");
+  r.message(`${AC}/activation/in`, brokerData());
+  equal(r.find("store_commit")?.purpose, "credentials");
+  r.connected();
+  r.message(`${DID}/home/in`, homePrefix());
+  equal(r.find("store_commit")?.purpose, "home");
+  r.connected();
+  r.message(`${DID}/home/in`, rename());
+  equal(r.find("store_commit")?.purpose, "rename");
+});
