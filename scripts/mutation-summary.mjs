@@ -12,14 +12,18 @@ if (!existsSync(reportFile)) {
 }
 const report = JSON.parse(readFileSync(reportFile, "utf8"));
 
-/** EQUIVALENT.md lines: "- <file> | `<original>` → `<replacement>` | <why>" */
+/**
+ * EQUIVALENT.md lines: "- <file> | `<original>` → `<replacement>` | <why>", or with "in `<context>`" after
+ * the replacement when the same pair occurs more than once in the file: the context must be part of the
+ * mutant's source line, so one line never explains a different mutant that happens to look the same.
+ */
 function explained() {
   const out = [];
   const file = join(root, "tests/mutation/EQUIVALENT.md");
   if (!existsSync(file)) return out;
   for (const line of readFileSync(file, "utf8").split("\n")) {
-    const m = /^- (\S+) \| `(.*?)` → `(.*?)` \| (.+)$/.exec(line);
-    if (m) out.push({ file: m[1], original: m[2], replacement: m[3], why: m[4], used: false });
+    const m = /^- (\S+) \| `(.*?)` → `(.*?)`(?: in `(.*?)`)? \| (.+)$/.exec(line);
+    if (m) out.push({ file: m[1], original: m[2], replacement: m[3], context: m[4], why: m[5], used: false });
   }
   return out;
 }
@@ -35,6 +39,17 @@ function snippet(source, loc) {
 }
 
 const oneLine = (s) => s.replace(/\s+/g, " ").trim();
+
+/** The context occurs on the mutant's first line and spans the mutated code (all of it on that line). */
+function covers(source, loc, context) {
+  const line = source.split("\n")[loc.start.line - 1];
+  const from = loc.start.column - 1;
+  const to = loc.start.line === loc.end.line ? loc.end.column - 1 : line.length;
+  for (let i = line.indexOf(context); i >= 0; i = line.indexOf(context, i + 1)) {
+    if (i <= from && i + context.length >= to) return true;
+  }
+  return false;
+}
 const equivalents = explained();
 const counts = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0 };
 const open = [], known = [];
@@ -45,7 +60,7 @@ for (const [file, data] of Object.entries(report.files).sort()) {
     const original = oneLine(snippet(data.source, m.location));
     const replacement = oneLine(m.replacement ?? "");
     const where = `${file}:${m.location.start.line}:${m.location.start.column}`;
-    const e = equivalents.find((x) => x.file === file && x.original === original && x.replacement === replacement);
+    const e = equivalents.find((x) => x.file === file && x.original === original && x.replacement === replacement && (x.context === undefined || covers(data.source, m.location, x.context)));
     const line = `${m.status === "NoCoverage" ? "NO COVERAGE" : "SURVIVED"} ${where} ${m.mutatorName}: \`${original.slice(0, 100)}\` → \`${replacement.slice(0, 100)}\``;
     if (e) { e.used = true; known.push(`${line}\n    equivalent: ${e.why}`); } else open.push(line);
   }
