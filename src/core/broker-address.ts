@@ -6,12 +6,12 @@ export const DEFAULT_BROKER_PORT = 8883;
 
 export interface BrokerAddress { host: string; port: number }
 
-// RegExps are made on first use, never at module load: the module is preloaded (run at build time)
+// RegExps are made per call, never at module load: the module is preloaded (run at build time)
 // and XS 17.7 crashes in RegExp.prototype.exec on a preloaded RegExp after a few GCs (README).
-let quadRe: RegExp | undefined, hexGroupRe: RegExp | undefined, digitsRe: RegExp | undefined;
-const quad = (): RegExp => (quadRe ??= /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/);
-const hexGroup = (): RegExp => (hexGroupRe ??= /^[0-9A-Fa-f]{1,4}$/);
-const digits = (): RegExp => (digitsRe ??= /^[0-9]+$/);
+// An address is parsed once per activation, so the few allocations do not matter.
+const quad = (): RegExp => /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const hexGroup = (): RegExp => /^[0-9A-Fa-f]{1,4}$/;
+const digits = (): RegExp => /^[0-9]+$/;
 
 export function isIpv4(s: string): boolean {
   const m = quad().exec(s);
@@ -38,7 +38,7 @@ function isLabel(s: string): boolean {
 
 /** RFC 1123 host name; a name whose last label is all digits must be an IPv4 address instead. */
 export function isHostname(s: string): boolean {
-  if (s.length === 0 || s.length > 253) return false;
+  if (s.length > 253) return false;
   const labels = s.split(".");
   for (const label of labels) if (!isLabel(label)) return false;
   return !digits().test(labels[labels.length - 1]);
@@ -61,7 +61,6 @@ function ipv6Groups(part: string, allowV4Tail: boolean): number {
 }
 
 export function isIpv6(s: string): boolean {
-  if (s.length < 2 || s.length > 45) return false;
   const halves = s.split("::");
   if (halves.length > 2) return false;
   if (halves.length === 1) return ipv6Groups(s, true) === 8;
@@ -70,18 +69,21 @@ export function isIpv6(s: string): boolean {
 }
 
 function parsePort(s: string): number | undefined {
-  if (s.length === 0 || s.length > 5 || !digits().test(s)) return undefined;
+  if (s.length > 5 || !digits().test(s)) return undefined;
   const n = Number(s);
   return n >= 1 && n <= 65535 ? n : undefined;
 }
 
+/** The longest `broker_ip`: a 253-character host name and `:65535`. */
+const MAX_BROKER_IP = 259;
+
 export function parseBrokerAddress(s: unknown): Decoded<BrokerAddress> {
   if (typeof s !== "string") return reject("wrong_type", "broker_ip is not a string");
-  if (s.length === 0 || s.length > 261) return reject("invalid_value", "broker_ip has a bad length");
+  if (s.length === 0 || s.length > MAX_BROKER_IP) return reject("invalid_value", "broker_ip has a bad length");
   let host: string, portText: string | undefined;
   if (s[0] === "[") {
     const close = s.indexOf("]");
-    if (close < 0) return reject("invalid_value", "broker_ip: unclosed [");
+    if (close === -1) return reject("invalid_value", "broker_ip: unclosed [");
     host = s.slice(1, close);
     const rest = s.slice(close + 1);
     if (rest !== "" && rest[0] !== ":") return reject("invalid_value", "broker_ip: junk after ]");
@@ -89,12 +91,12 @@ export function parseBrokerAddress(s: unknown): Decoded<BrokerAddress> {
     if (!isIpv6(host)) return reject("invalid_value", "broker_ip: bad IPv6 address");
   } else {
     const colon = s.indexOf(":");
-    if (colon >= 0 && colon !== s.lastIndexOf(":")) {
+    if (colon !== s.lastIndexOf(":")) {
       if (!isIpv6(s)) return reject("invalid_value", "broker_ip: bad address");
       host = s;
     } else {
-      host = colon >= 0 ? s.slice(0, colon) : s;
-      if (colon >= 0) portText = s.slice(colon + 1);
+      host = colon === -1 ? s : s.slice(0, colon);
+      if (colon !== -1) portText = s.slice(colon + 1);
       if (!isIpv4(host) && !isHostname(host)) return reject("invalid_value", "broker_ip: bad host");
     }
   }

@@ -43,7 +43,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function isChannel(o: Record<string, unknown>, key: string): boolean {
   if (!Object.prototype.hasOwnProperty.call(o, key)) return false;
   const c = o[key];
-  return typeof c === "number" && Number.isInteger(c) && c >= 0 && c <= 255;
+  return Number.isInteger(c) && (c as number) >= 0 && (c as number) <= 255;
 }
 
 function toRgb(v: unknown): Rgb | undefined {
@@ -65,11 +65,12 @@ export function normaliseValue(
   switch (type) {
     case "f":
     case "i": {
-      if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
-      if (type === "i" && !Number.isInteger(value)) return undefined;
+      if (!Number.isFinite(value)) return undefined; // false for anything but a finite number
+      const n = value as number;
+      if (type === "i" && !Number.isInteger(n)) return undefined;
       const r = limits.range;
-      if (r && (value < r.min || value > r.max)) return undefined;
-      return value === 0 ? 0 : value; // -0 → 0
+      if (r && (n < r.min || n > r.max)) return undefined;
+      return n === 0 ? 0 : n; // -0 → 0
     }
     case "s":
       if (typeof value !== "string") return undefined;
@@ -79,14 +80,24 @@ export function normaliseValue(
       return typeof value === "boolean" ? value : undefined;
     case "rgb":
       return toRgb(value);
-    default:
-      return undefined;
   }
 }
 
 /** Type check (no range) for what a driver hands back; a bad value is a hardware fault. */
 function driverValue(type: ValueType, value: unknown): EntityValue | undefined {
   return normaliseValue(type, value);
+}
+
+/** The driver's current value; a throw or a value of the wrong type is a hardware fault. */
+function readDriver(spec: EntitySpec): ReadResult {
+  let raw: unknown;
+  try {
+    raw = spec.driver.read();
+  } catch {
+    // raw stays undefined, never a valid value: a hardware fault below
+  }
+  const value = driverValue(spec.descriptor.type, raw);
+  return value === undefined ? { ok: false, reason: "hardware_fault" } : { ok: true, value };
 }
 
 function checkSpec(spec: EntitySpec, seen: Set<string>): void {
@@ -151,15 +162,7 @@ export class EntityModel {
   /** The current value from the driver. Unknown entity → `unsupported_command`; a driver that throws or returns a value of the wrong type → `hardware_fault`. */
   read(name: string): ReadResult {
     const spec = this.specs.get(name);
-    if (!spec) return { ok: false, reason: "unsupported_command" };
-    let raw: unknown;
-    try {
-      raw = spec.driver.read();
-    } catch {
-      return { ok: false, reason: "hardware_fault" };
-    }
-    const value = driverValue(spec.descriptor.type, raw);
-    return value === undefined ? { ok: false, reason: "hardware_fault" } : { ok: true, value };
+    return spec ? readDriver(spec) : { ok: false, reason: "unsupported_command" };
   }
 
   /**
@@ -182,12 +185,11 @@ export class EntityModel {
       ? spec.accepts(command.type, command.value)
       : normaliseValue(spec.descriptor.type, command.value, spec);
     if (requested === undefined) return { ok: false, reason: "invalid_value" };
-    if (!spec.driver.write) return { ok: false, reason: "unsupported_command" }; // unreachable: checked at construction
     let raw: unknown;
     try {
-      raw = spec.driver.write(requested);
+      raw = spec.driver.write!(requested); // every non-query command has a write(): checked at construction
     } catch {
-      return { ok: false, reason: "hardware_fault" };
+      // raw stays undefined, never a valid value: a hardware fault below
     }
     const applied = driverValue(spec.descriptor.type, raw);
     return applied === undefined ? { ok: false, reason: "hardware_fault" } : { ok: true, applied };
@@ -207,18 +209,19 @@ export class EntityModel {
 
   /** The shortest report period, or undefined when nothing reports periodically. */
   reportIntervalMs(): number | undefined {
-    let min: number | undefined;
-    for (const s of this.specs.values())
-      if (s.reportEveryMs !== undefined && (min === undefined || s.reportEveryMs < min)) min = s.reportEveryMs;
-    return min;
+    let min = Infinity;
+    for (const s of this.specs.values()) if (s.reportEveryMs !== undefined) min = Math.min(min, s.reportEveryMs);
+    return min === Infinity ? undefined : min;
   }
 
   /** Current state of the given entities, skipping unknown or faulty ones. */
   statesOf(names: readonly string[]): EntityState[] {
     const out: EntityState[] = [];
     for (const name of names) {
-      const r = this.read(name);
-      if (r.ok) out.push({ name, value: r.value, unit: this.specs.get(name)?.descriptor.unit ?? "" });
+      const spec = this.specs.get(name);
+      if (!spec) continue;
+      const r = readDriver(spec);
+      if (r.ok) out.push({ name, value: r.value, unit: spec.descriptor.unit });
     }
     return out;
   }

@@ -36,8 +36,8 @@ export function utf8Length(s: string, stopAbove = Infinity): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1); // NaN past the end: not a low surrogate
       if (d >= 0xdc00 && d <= 0xdfff) { n += 4; i++; } else n += 3;
     } else n += 3;
   }
@@ -85,7 +85,7 @@ export function nestedDeeper(text: string, max: number): boolean {
 /** Size check first (the text may be huge), then nesting depth, then JSON, then "is it an object". */
 export function parseJson(text: unknown): Decoded<unknown> {
   if (typeof text !== "string") return reject("malformed_json", "payload is not text");
-  if (text.length > MAX_PAYLOAD_BYTES || (text.length * 3 > MAX_PAYLOAD_BYTES && utf8Length(text, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES))
+  if (utf8Length(text, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES)
     return reject("oversized", `payload over ${MAX_PAYLOAD_BYTES} bytes`);
   if (nestedDeeper(text, MAX_JSON_DEPTH)) return reject("malformed_json", `nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
@@ -165,11 +165,11 @@ function isControl(c: number): boolean {
 function badSurrogateAt(s: string, i: number): boolean {
   const c = s.charCodeAt(i);
   if (c >= 0xd800 && c <= 0xdbff) {
-    const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+    const d = s.charCodeAt(i + 1); // NaN past the end
     return !(d >= 0xdc00 && d <= 0xdfff);
   }
   if (c >= 0xdc00 && c <= 0xdfff) {
-    const b = i > 0 ? s.charCodeAt(i - 1) : 0;
+    const b = s.charCodeAt(i - 1); // NaN before the start
     return !(b >= 0xd800 && b <= 0xdbff);
   }
   return false;

@@ -37,10 +37,10 @@ export function isCommandType(s: string): s is CommandType {
 }
 
 export function isValueType(s: unknown): s is ValueType {
-  return typeof s === "string" && (VALUE_TYPES as readonly string[]).includes(s);
+  return (VALUE_TYPES as readonly unknown[]).includes(s);
 }
 
-const isByte = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255;
+const isByte = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255;
 
 export function isRgb(v: unknown): v is Rgb {
   if (!isObject(v)) return false;

@@ -16,7 +16,7 @@ export function encodeSetupResult(t: number | undefined, deviceId: string, resul
 }
 
 export function encodeControllerRename(t: number | undefined, deviceId: string, name: string, groups: readonly string[]): string {
-  return JSON.stringify({ timestamp: emitTimestamp(t), value: { device_id: deviceId, device_name: name, group_id: groups.slice() } });
+  return JSON.stringify({ timestamp: emitTimestamp(t), value: { device_id: deviceId, device_name: name, group_id: groups } });
 }
 
 function addRequestOf(o: JsonObject, v: JsonObject): Decoded<Stamped<AddDeviceRequest>> {

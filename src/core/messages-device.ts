@@ -53,7 +53,7 @@ export function encodeAbout(t: number | undefined, info: AboutInfo): string {
   return JSON.stringify({
     type: "command_response", priority_level: 2, timestamp: emitTimestamp(t),
     value: {
-      device_id: info.deviceId, device_type: info.deviceType, device_name: info.deviceName, groups: info.groups.slice(),
+      device_id: info.deviceId, device_type: info.deviceType, device_name: info.deviceName, groups: info.groups,
       fw_version: info.fwVersion, entities: descriptorsJson(info.entities), status: "online",
     },
   });

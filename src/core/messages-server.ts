@@ -42,7 +42,7 @@ export function encodeHomePrefix(t: number | undefined, home: string, gateway: s
 export function encodeRename(t: number | undefined, deviceId: string, name: string, groups: readonly string[]): string {
   return JSON.stringify({
     timestamp: emitTimestamp(t), type: "rename_device",
-    value: { device_id: deviceId, device_name: name, group_id: groups.slice() },
+    value: { device_id: deviceId, device_name: name, group_id: groups },
   });
 }
 

@@ -22,9 +22,10 @@ function isBase64(c: number): boolean {
 export function isPemCertificate(s: unknown): s is string {
   if (typeof s !== "string" || s.length > MAX_CERT_CHARS) return false;
   let start = 0, end = s.length;
-  while (start < end && isSpace(s.charCodeAt(start))) start++;
-  while (end > start && isSpace(s.charCodeAt(end - 1))) end--;
-  if (end - start < BEGIN.length + END.length || !s.startsWith(BEGIN, start) || !s.endsWith(END, end)) return false;
+  while (isSpace(s.charCodeAt(start))) start++; // NaN past either end stops both scans
+  while (isSpace(s.charCodeAt(end - 1))) end--;
+  // Markers that overlap leave an empty body, which the "MI" check below refuses.
+  if (!s.startsWith(BEGIN, start) || !s.endsWith(END, end)) return false;
   let count = 0, pad = 0, first = "";
   for (let i = start + BEGIN.length; i < end - END.length; i++) {
     const c = s.charCodeAt(i);
@@ -34,5 +35,5 @@ export function isPemCertificate(s: unknown): s is string {
     if (count < 2) first += s[i];
     count++;
   }
-  return pad <= 2 && count > 0 && count % 4 === 0 && first === "MI";
+  return pad <= 2 && count % 4 === 0 && first === "MI";
 }

@@ -3,7 +3,7 @@
 import type { DeviceType, MultiSensorDrivers, ProfileDrivers, SocketDrivers } from "./profiles";
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return Math.min(Math.max(v, lo), hi);
 }
 
 function round1(v: number): number {
@@ -20,10 +20,8 @@ export function simulatedSocket(random: () => number, clockMs: () => number): So
   // Energy accrues with the load in effect since the previous call; a clock that goes back adds nothing.
   function advance(): void {
     const now = clockMs();
-    if (now > lastMs) {
-      if (on) energyWs += (loadW * (now - lastMs)) / 1000;
-      lastMs = now;
-    }
+    if (on) energyWs += (loadW * Math.max(0, now - lastMs)) / 1000;
+    lastMs = Math.max(lastMs, now);
   }
 
   return {
@@ -56,7 +54,7 @@ export function simulatedMultiSensor(random: () => number, clockMs: () => number
   let on = true;
   let celsius = 21;
   let percent = 50;
-  let motionUntilMs: number | undefined;
+  let motionUntilMs = -Infinity;
 
   return {
     power: { get: () => on, set: (next: boolean) => (on = next) },
@@ -75,8 +73,7 @@ export function simulatedMultiSensor(random: () => number, clockMs: () => number
     motion: {
       present(): boolean {
         const now = clockMs();
-        if (motionUntilMs !== undefined && now < motionUntilMs) return true;
-        motionUntilMs = undefined;
+        if (now < motionUntilMs) return true;
         if (random() < 0.1) {
           motionUntilMs = now + 30_000;
           return true;

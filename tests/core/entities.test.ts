@@ -300,3 +300,79 @@ test("normaliseValue", () => {
   equal(normaliseValue("rgb", { r: 0, g: 0, b: 256 }), undefined);
   equal(normaliseValue("x" as "f", 1), undefined);
 });
+
+test("constructor errors name the entity and the fault (a device maker's profile bug)", () => {
+  const read = { read: () => 1 };
+  const rw = { read: () => 1, write: (v: EntityValue) => v };
+  const message = (specs: unknown[]): string => {
+    const e = throws(() => new EntityModel(specs as EntitySpec[]));
+    return e instanceof Error && e.constructor === Error ? e.message : `not a plain Error: ${String(e)}`;
+  };
+  const a = (extra: object, type = "f"): unknown => ({ descriptor: { name: "a", unit: "", type }, commands: ["query"], driver: read, ...extra });
+  equal(message([{ commands: ["query"], driver: read }]), "entity undefined: invalid name");
+  equal(message([a({ descriptor: { name: "a b", unit: "", type: "f" } })]), `entity "a b": invalid name`);
+  equal(message([a({ descriptor: { name: "status", unit: "", type: "f" } })]), `entity "status": reserved name`);
+  equal(message([a({}), a({})]), `entity "a": duplicate name`);
+  equal(message([a({ descriptor: { name: "a", type: "f" } })]), `entity "a": unit must be a string`);
+  equal(message([a({ descriptor: { name: "a", unit: "", type: "x" } })]), `entity "a": unknown type x`);
+  equal(message([a({ commands: [] })]), `entity "a": no commands`);
+  equal(message([a({ commands: "query" })]), `entity "a": no commands`);
+  equal(message([a({ commands: ["toggle"], driver: rw })]), `entity "a": unknown command type toggle`);
+  equal(message([a({ commands: ["query", "query"] })]), `entity "a": duplicate command type query`);
+  equal(message([a({ commands: ["query", "set"] })]), `entity "a": "set" needs a writable driver`);
+  equal(message([a({ commands: ["set"], driver: undefined })]), `entity "a": "set" needs a writable driver`);
+  equal(message([a({ driver: undefined })]), `entity "a": driver has no read()`);
+  equal(message([a({ driver: { write: (v: EntityValue) => v } })]), `entity "a": driver has no read()`);
+  equal(message([a({ range: { min: 2, max: 1 } })]), `entity "a": invalid range`);
+  equal(message([a({ range: { min: 0, max: 1 } }, "s")]), `entity "a": invalid range`);
+  equal(message([a({ options: ["on", 1] }, "s")]), `entity "a": invalid options`);
+  equal(message([a({ options: ["on"] })]), `entity "a": invalid options`);
+  equal(message([a({ reportEveryMs: -1 })]), `entity "a": invalid reportEveryMs`);
+  // the edges that are fine: a one-value range, a one-option list
+  const fine = new EntityModel([
+    a({ range: { min: 5, max: 5 } }) as EntitySpec,
+    { descriptor: { name: "mode", unit: "", type: "s" }, commands: ["query"], driver: { read: () => "eco" }, options: ["eco"] },
+  ]);
+  deepEqual(fine.execute("mode", cmd("query")), { ok: true, applied: "eco" });
+});
+
+test("normaliseValue: strict types, no coercion, inclusive range", () => {
+  for (const v of [5, "x", true, null, undefined, {}, ["a"]]) if (typeof v !== "string") equal(normaliseValue("s", v), undefined, show(v));
+  for (const v of ["1", true, null, undefined, {}, [1], NaN, Infinity, -Infinity]) {
+    equal(normaliseValue("f", v), undefined, show(v));
+    equal(normaliseValue("i", v), undefined, show(v));
+  }
+  equal(normaliseValue("i", 5, { range: { min: 5, max: 5 } }), 5);
+  equal(normaliseValue("f", -0), 0);
+  equal(Object.is(normaliseValue("f", -0), 0), true, "-0 becomes 0");
+  for (const v of ["true", 1, 0, null]) equal(normaliseValue("b", v), undefined, show(v));
+  deepEqual(normaliseValue("rgb", { r: 0, g: 128, b: 255, w: 1 }), { r: 0, g: 128, b: 255 });
+  for (const v of [{ r: "0", g: 0, b: 0 }, { r: 0.5, g: 0, b: 0 }, { r: -1, g: 0, b: 0 }, { g: 0, b: 0 }, [0, 0, 0], null])
+    equal(normaliseValue("rgb", v), undefined, show(v));
+});
+
+test("read and statesOf: an unknown entity is unsupported_command and left out of states", () => {
+  const m = new EntityModel([switchSpec(spy("on")), sensorSpec(spy(21.5))]);
+  deepEqual(m.read("nope"), { ok: false, reason: "unsupported_command" });
+  deepEqual(m.statesOf(["nope", "temperature", "switch"]), [
+    { name: "temperature", value: 21.5, unit: "C" },
+    { name: "switch", value: "on", unit: "" },
+  ]);
+  deepEqual(m.statesOf([]), []);
+});
+
+test("a driver that throws, or loses its write() after start-up, is a hardware fault; the model stays usable", () => {
+  const d = spy("off");
+  const m = new EntityModel([switchSpec(d)]);
+  delete (d as { write?: unknown }).write;
+  deepEqual(m.execute("switch", cmd("set", "on")), { ok: false, reason: "hardware_fault" });
+  deepEqual(m.execute("switch", cmd("query")), { ok: true, applied: "off" });
+});
+
+test("reportIntervalMs: the shortest period in any order", () => {
+  const withPeriod = (name: string, ms: number): EntitySpec => ({ ...sensorSpec(spy(1), name), reportEveryMs: ms });
+  equal(new EntityModel([withPeriod("a", 15_000), withPeriod("b", 60_000)]).reportIntervalMs(), 15_000);
+  equal(new EntityModel([withPeriod("a", 60_000), withPeriod("b", 15_000), switchSpec(spy("on"))]).reportIntervalMs(), 15_000);
+  equal(new EntityModel([switchSpec(spy("on")), withPeriod("b", 30_000)]).reportIntervalMs(), 30_000);
+  equal(new EntityModel([]).reportIntervalMs(), undefined);
+});

@@ -26,3 +26,27 @@ test("isPemCertificate rejects everything else", () => {
   equal(long.length > MAX_CERT_CHARS, true);
   for (const [i, s] of rows.entries()) equal(isPemCertificate(s), false, `row ${i}`);
 });
+
+test("isPemCertificate: tabs count as whitespace; every base64 range edge; padding only at the end, at most two", () => {
+  equal(isPemCertificate(`\t${PEM.replace(/\n/g, "\t\n")}\t`), true, "tabs around and inside");
+  equal(isPemCertificate(wrap("MIAZaz09+/AA")), true, "A Z a z 0 9 + / are base64");
+  for (const c of ["@", "[", "`", "{", "~", "_", ":", "?", ",", ".", "-", "\u00c0"])
+    equal(isPemCertificate(wrap(`MIAA${c}AAA`)), false, JSON.stringify(c));
+  equal(isPemCertificate(wrap("MIAAAA==")), true, "two padding characters");
+  equal(isPemCertificate(wrap("MIAAA===")), false, "three padding characters");
+  equal(isPemCertificate(wrap("MIAA=AAA")), false, "data after padding");
+  equal(isPemCertificate(wrap("MIAA==AA")), false, "data after two padding characters");
+  equal(isPemCertificate("   \n\t "), false, "whitespace only");
+  equal(isPemCertificate("-----BEGIN CERTIFICATE-----END CERTIFICATE-----"), false, "markers overlapping");
+  equal(isPemCertificate("-----BEGIN CERTIFICATE----------END CERTIFICATE-----"), false, "markers only");
+});
+
+test(`isPemCertificate: up to ${MAX_CERT_CHARS} characters inclusive`, () => {
+  const at = (n: number): string => {
+    const text = wrap(body);
+    return text + " ".repeat(n - text.length);
+  };
+  equal(at(MAX_CERT_CHARS).length, 3500);
+  equal(isPemCertificate(at(MAX_CERT_CHARS)), true);
+  equal(isPemCertificate(at(MAX_CERT_CHARS + 1)), false);
+});
