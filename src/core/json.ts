@@ -85,7 +85,8 @@ export function nestedDeeper(text: string, max: number): boolean {
 /** Size check first (the text may be huge), then nesting depth, then JSON, then "is it an object". */
 export function parseJson(text: unknown): Decoded<unknown> {
   if (typeof text !== "string") return reject("malformed_json", "payload is not text");
-  if (utf8Length(text, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES)
+  // Under 1366 UTF-16 units the text cannot reach 4096 UTF-8 bytes: only longer text is counted.
+  if (text.length * 3 > MAX_PAYLOAD_BYTES && utf8Length(text, MAX_PAYLOAD_BYTES) > MAX_PAYLOAD_BYTES)
     return reject("oversized", `payload over ${MAX_PAYLOAD_BYTES} bytes`);
   if (nestedDeeper(text, MAX_JSON_DEPTH)) return reject("malformed_json", `nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {

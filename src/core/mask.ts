@@ -72,23 +72,24 @@ function scrubbed(v: string, secrets: readonly string[] | undefined): string {
 
 function secretValue(v: unknown): string {
   if (typeof v === "string") return mask(v);
-  if (v === null || v === undefined) return String(v);
+  if (v === null) return "null";
   if (typeof v === "object") {
     try {
       return mask(JSON.stringify(v) ?? "");
     } catch {
-      return STARS;
+      // a cycle: stars only, below
     }
   }
-  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return mask(String(v));
+  // true and false are shorter than 6 characters: stars only, like anything else left
+  if (typeof v === "number" || typeof v === "bigint") return mask(String(v));
   return STARS;
 }
 
-function objectText(v: object): string {
+function objectText(v: object | null): string {
   if (v instanceof Error) return `${v.name}: ${plain(v.message)}`;
   try {
     const text = JSON.stringify(v, (k, x: unknown) => {
-      if (k !== "" && isSecretField(k) && x !== undefined) return secretValue(x);
+      if (isSecretField(k) && x !== undefined) return secretValue(x);
       if (typeof x === "string") return plain(x);
       if (typeof x === "bigint") return String(x);
       return x;
@@ -112,8 +113,7 @@ export function maskFields(fields: Readonly<Record<string, unknown>>, secrets?: 
     else if (typeof v === "string") out[name] = truncate(scrubbed(plain(v), secrets));
     else if (typeof v === "boolean") out[name] = v;
     else if (typeof v === "number") out[name] = Number.isFinite(v) ? v : String(v);
-    else if (v === null) out[name] = "null";
-    else if (typeof v === "object") out[name] = truncate(scrubbed(objectText(v), secrets));
+    else if (typeof v === "object") out[name] = truncate(scrubbed(objectText(v), secrets)); // null too: "null"
     else if (typeof v === "bigint") out[name] = String(v);
     else out[name] = `[${typeof v}]`;
   }

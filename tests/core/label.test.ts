@@ -34,3 +34,11 @@ test("a refusal never repeats the activation code", () => {
     assert(!err(bad).includes("Secret123Code"), bad);
   }
 });
+
+test("the longest label (three 64-character ids, 202 characters) is read; one more character is too long", () => {
+  const ids = { deviceId: "d".repeat(64), activationCode: "a".repeat(64), deviceType: "t".repeat(64) };
+  const text = labelPayload(ids);
+  equal(text.length, 202);
+  deepEqual(parseLabelPayload(text), { ok: true, value: ids });
+  equal(err(`${text}t`), "This MQTT2GO label is too long to be valid.");
+});

@@ -157,3 +157,21 @@ test("maskFields: a long string is cut before a surrogate pair, never inside it"
   equal(cut("\uD7FF", 116), "a".repeat(116) + "\uD7FF...", "below the surrogates");
   equal(cut("\uDC00", 116), "a".repeat(116) + "\uDC00...", "a low surrogate alone is not a pair start");
 });
+
+test("maskFields: a known secret of 4 characters is found inside text, a 3-character one is not", () => {
+  deepEqual(maskFields({ msg: "code abcd here", other: "xyz xyz" }, ["abcd", "xyz"]), { msg: "code ****** here", other: "xyz xyz" });
+});
+
+test("maskFields: only a real PEM header abbreviates; odd values become plain text", () => {
+  deepEqual(maskFields({ a: "-----BEGIN x", b: "-----BEGIN lower-----", c: "-----BEGIN EC KEY-----" }),
+    { a: "-----BEGIN x", b: "-----BEGIN lower-----", c: "PEM(22 chars)" });
+  deepEqual(maskFields({ n: null, j: { toJSON: () => undefined }, o: { a: null } }), { n: "null", j: "undefined", o: `{"a":null}` });
+});
+
+test("maskFields: a secret field holding null, a boolean or a cycle shows no characters of it", () => {
+  const cycle: Record<string, unknown> = { x: "abcdefgh" };
+  cycle.self = cycle;
+  deepEqual(maskFields({ password: null, token: true, key: false, secret: cycle, code: 123456789 }),
+    { password: "null", token: "******", key: "******", secret: "******", code: "******89" });
+  deepEqual(maskFields({ cfg: { password: true, token: null, n: 1 } }), { cfg: `{"password":"******","token":"null","n":1}` });
+});
