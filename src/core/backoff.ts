@@ -5,14 +5,12 @@ export const BACKOFF_BASE_MS = 1000;
 export const BACKOFF_CAP_MS = 60000;
 export const RESET_AFTER_STABLE_MS = 60000;
 
-// 2^MAX_EXPONENT times any sane base is far past any sane cap; it also bounds Backoff.attempt.
+// 2^MAX_EXPONENT times any sane base is far past any sane cap.
 const MAX_EXPONENT = 40;
 
 /** A draw of `random()` forced into [0, 1): a broken source can never yield NaN or a delay at the ceiling. */
 export function unit(random: () => number): number {
-  const r = random();
-  if (!(r >= 0)) return 0;
-  return r < 1 ? r : 1 - Number.EPSILON;
+  return Math.min(Math.max(random() || 0, 0), 1 - Number.EPSILON);
 }
 
 function checkMs(name: string, v: number): void {
@@ -23,41 +21,9 @@ function checkMs(name: string, v: number): void {
 export function backoffDelay(attempt: number, random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS): number {
   checkMs("baseMs", baseMs);
   checkMs("capMs", capMs);
-  const exp = attempt > 0 ? Math.min(Math.floor(attempt), MAX_EXPONENT) : 0;
+  const exp = Math.min(Math.max(Math.floor(attempt) || 0, 0), MAX_EXPONENT);
   const ceiling = Math.min(capMs, baseMs * 2 ** exp);
   return Math.floor(unit(random) * ceiling);
-}
-
-/** Attempt counter around backoffDelay. */
-export class Backoff {
-  readonly #random: () => number;
-  readonly #baseMs: number;
-  readonly #capMs: number;
-  #attempt = 0;
-
-  constructor(random: () => number, baseMs = BACKOFF_BASE_MS, capMs = BACKOFF_CAP_MS) {
-    checkMs("baseMs", baseMs);
-    checkMs("capMs", capMs);
-    this.#random = random;
-    this.#baseMs = baseMs;
-    this.#capMs = capMs;
-  }
-
-  /** The delay before the next attempt; counts the attempt. */
-  next(): number {
-    const d = backoffDelay(this.#attempt, this.#random, this.#baseMs, this.#capMs);
-    if (this.#attempt < MAX_EXPONENT) this.#attempt++;
-    return d;
-  }
-
-  reset(): void {
-    this.#attempt = 0;
-  }
-
-  /** Delays handed out since the last reset (stops growing once the cap is certainly reached). */
-  get attempt(): number {
-    return this.#attempt;
-  }
 }
 
 /** `ms` spread uniformly by ±`spread` (a fraction), as an integer; e.g. the 10 s request re-sends. */

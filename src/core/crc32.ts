@@ -4,15 +4,11 @@
 let table: Uint32Array | undefined;
 
 function crcTable(): Uint32Array {
-  if (table) return table;
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
+  return (table ??= new Uint32Array(256).map((_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  table = t;
-  return t;
+    return c >>> 0;
+  }));
 }
 
 /** CRC-32 of the UTF-8 encoding of `text` (a lone surrogate is encoded as U+FFFD), unsigned. */

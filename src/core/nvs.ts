@@ -35,11 +35,8 @@ export function checkName(name: unknown): string | undefined {
   if (typeof name !== "string") return "name must be a string";
   if (name.length === 0) return "name must not be empty";
   if (name.length > NVS_MAX_NAME) return `name "${name}" is ${name.length} characters, NVS allows at most ${NVS_MAX_NAME}`;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) return `name must be printable ASCII (character ${i} is not)`;
-  }
-  return undefined;
+  const i = [...name].findIndex((ch) => ch < " " || ch > "~");
+  return i < 0 ? undefined : `name must be printable ASCII (character ${i} is not)`;
 }
 
 /** DESIGN.md's name for `checkName`. */

@@ -21,13 +21,13 @@ export function parseTimestamp(v: unknown): number | undefined {
   if (typeof v === "number") n = v;
   else if (typeof v === "string" && v.length <= 40 && numeric().test(v)) n = Number(v);
   else return undefined;
-  if (!Number.isFinite(n) || n <= 0) return undefined;
+  // NaN, ±Infinity, 0, negatives and fractions below 1 all fail the range test
   const seconds = Math.floor(n > MILLISECONDS_THRESHOLD ? n / 1000 : n);
-  return seconds > 0 && seconds <= MAX_UNIX_SECONDS ? seconds : undefined;
+  return seconds >= 1 && seconds <= MAX_UNIX_SECONDS ? seconds : undefined;
 }
 
 /** Integer seconds for an outbound message; 0 when the time is unknown or not a valid time. */
 export function emitTimestamp(unixSeconds: number | undefined): number {
-  if (unixSeconds === undefined || !Number.isFinite(unixSeconds) || unixSeconds <= 0 || unixSeconds > MAX_UNIX_SECONDS) return 0;
-  return Math.floor(unixSeconds);
+  const seconds = Math.floor(Number(unixSeconds));
+  return seconds >= 1 && seconds <= MAX_UNIX_SECONDS ? seconds : 0;
 }

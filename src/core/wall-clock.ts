@@ -56,7 +56,7 @@ export class WallClock {
   #source: TimeSource | undefined;
   /** The last valid time persisted before this boot (0: none), and the uptime this boot started at. */
   readonly #persistedS: number;
-  #lastSavedS = 0;
+  #lastSavedS = -Infinity;
 
   constructor(o: WallClockOptions) {
     this.#o = o;
@@ -131,7 +131,7 @@ export class WallClock {
     const now = this.now();
     const store = this.#o.store;
     if (now === undefined || !store || now > INT32_MAX) return undefined;
-    if (this.#lastSavedS !== 0 && now - this.#lastSavedS < PERSIST_EVERY_S) return undefined;
+    if (now - this.#lastSavedS < PERSIST_EVERY_S) return undefined;
     store.set(CLOCK_DOMAIN, LAST_TIME_KEY, now);
     this.#lastSavedS = now;
     return now;
@@ -177,8 +177,9 @@ function isValidity(v: Validity): boolean {
 function readPersisted(store: KeyValueStore | undefined): number {
   if (!store) return 0;
   try {
-    const v = store.get(CLOCK_DOMAIN, LAST_TIME_KEY);
-    return typeof v === "number" && Number.isInteger(v) && v > 0 && v <= INT32_MAX ? v : 0;
+    // anything but a positive int32 (a string, a float another host wrote) is no time
+    const v = store.get(CLOCK_DOMAIN, LAST_TIME_KEY) as number;
+    return Number.isInteger(v) && v >= 1 && v <= INT32_MAX ? v : 0;
   } catch {
     return 0;
   }

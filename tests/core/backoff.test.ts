@@ -1,5 +1,5 @@
 import { test, assert, equal, deepEqual, throws } from "../harness";
-import { Backoff, BACKOFF_BASE_MS, BACKOFF_CAP_MS, RESET_AFTER_STABLE_MS, backoffDelay, jittered } from "../../src/core/backoff";
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, RESET_AFTER_STABLE_MS, backoffDelay, jittered, unit } from "../../src/core/backoff";
 import { seeded } from "../seeded";
 
 const ALMOST_ONE = 0.9999999;
@@ -32,6 +32,9 @@ test("backoff: results are integers within [0, ceiling) for any random value, ev
   equal(backoffDelay(1e9, () => 0.5), 30000, "huge attempt is capped");
   equal(backoffDelay(-5, () => 0.5), 500, "negative attempt counts as 0");
   equal(backoffDelay(2.7, () => 0.5), 2000, "fractional attempt rounds down");
+  equal(backoffDelay(-Infinity, () => 0.5), 500, "-Infinity counts as 0");
+  equal(backoffDelay(NaN, () => 0.5), 500, "NaN counts as 0");
+  equal(backoffDelay(Infinity, () => 0.5), 30000, "Infinity is capped");
 });
 
 test("backoff: custom base and cap; invalid ones are refused", () => {
@@ -39,29 +42,13 @@ test("backoff: custom base and cap; invalid ones are refused", () => {
   equal(backoffDelay(2, () => 0.5, 100, 500), 200);
   throws(() => backoffDelay(0, () => 0.5, NaN));
   throws(() => backoffDelay(0, () => 0.5, 1000, Infinity));
-  throws(() => new Backoff(() => 0.5, -1));
-});
-
-test("backoff: Backoff.next counts attempts, reset starts over", () => {
-  const b = new Backoff(() => ALMOST_ONE);
-  equal(b.attempt, 0);
-  const got: number[] = [];
-  for (let i = 0; i < 8; i++) got.push(b.next());
-  deepEqual(got, [999, 1999, 3999, 7999, 15999, 31999, 59999, 59999]);
-  equal(b.attempt, 8);
-  b.reset();
-  equal(b.attempt, 0);
-  equal(b.next(), 999);
-  for (let i = 0; i < 10000; i++) b.next();
-  assert(b.attempt <= 64, "attempt counter stays bounded");
-  equal(b.next(), 59999);
 });
 
 test("backoff: deterministic with a seeded random, and jittered within bounds", () => {
   const run = (seed: number): number[] => {
-    const b = new Backoff(seeded(seed));
+    const random = seeded(seed);
     const out: number[] = [];
-    for (let i = 0; i < 12; i++) out.push(b.next());
+    for (let i = 0; i < 12; i++) out.push(backoffDelay(i, random));
     return out;
   };
   const a = run(42);
@@ -75,6 +62,33 @@ test("backoff: deterministic with a seeded random, and jittered within bounds", 
   const first = r();
   assert(first >= 0 && first < 1);
   equal(seeded(1)(), first);
+});
+
+test("backoff: a random draw is forced into [0, 1); zero stays zero", () => {
+  equal(unit(() => 0.25), 0.25);
+  equal(unit(() => 0), 0);
+  assert(Object.is(unit(() => -0), 0), "-0 becomes +0");
+  equal(unit(() => -0.5), 0);
+  equal(unit(() => NaN), 0);
+  equal(unit(() => 1), 1 - Number.EPSILON);
+  equal(unit(() => 7), 1 - Number.EPSILON);
+  equal(backoffDelay(0, () => 1), 999, "a source returning 1 stays below the ceiling");
+  equal(backoffDelay(6, () => 1), 59999);
+});
+
+test("backoff: a zero base, cap or re-send delay is valid (0 ms); a bad one is named in the error", () => {
+  equal(backoffDelay(5, () => 0.5, 0), 0);
+  equal(backoffDelay(5, () => 0.5, 1000, 0), 0);
+  equal(jittered(0, () => 0.9), 0);
+  const message = (fn: () => unknown): string => {
+    const e = throws(fn);
+    assert(e instanceof RangeError, String(e));
+    return e.message;
+  };
+  equal(message(() => backoffDelay(0, () => 0.5, -1)), "baseMs must be a finite number of ms >= 0");
+  equal(message(() => backoffDelay(0, () => 0.5, 1000, -1)), "capMs must be a finite number of ms >= 0");
+  equal(message(() => jittered(-1, () => 0.5)), "ms must be a finite number of ms >= 0");
+  equal(message(() => backoffDelay(0, () => 0.5, NaN)), "baseMs must be a finite number of ms >= 0");
 });
 
 test("backoff: jittered spreads ±20% by default, as an integer", () => {

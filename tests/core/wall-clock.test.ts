@@ -160,3 +160,100 @@ test("SNTP retry: 15 s doubling to 30 min, ±20 %, never 0", () => {
   assert(sntpRetryDelay(5, () => 0.9999) <= 480_000 * 1.2);
   equal(sntpRetryDelay(-3, () => 0.5), SNTP_RETRY_FIRST_MS);
 });
+
+test("wall clock: it runs on the uptime since it was set, not since boot", () => {
+  const { c, advance } = clock();
+  advance(10_000);
+  c.sntp(BUILD + DAY);
+  equal(c.now(), BUILD + DAY);
+  advance(2_500);
+  equal(c.now(), BUILD + DAY + 2);
+});
+
+test("wall clock: the platform's own clock ranks with SNTP; each refusal says why", () => {
+  const { c } = clock();
+  deepEqual(c.host(BUILD + DAY), { ok: true });
+  equal(c.source, "host");
+  equal(c.now(), BUILD + DAY);
+  deepEqual(c.heard(BUILD + 2 * DAY), { ok: false, why: "clock set by host" });
+  equal(c.now(), BUILD + DAY);
+  const s = clock().c;
+  s.sntp(BUILD + DAY);
+  deepEqual(s.heard(BUILD + 2 * DAY), { ok: false, why: "clock set by sntp" });
+  const m = clock().c;
+  deepEqual(m.heard("soon"), { ok: false, why: "no usable timestamp" });
+  deepEqual(m.heard(BUILD - 1), { ok: false, why: "before the last known time" });
+  for (const t of [0, -1, BUILD + 0.5, 253402300800, NaN, Infinity]) deepEqual(m.sntp(t), { ok: false, why: "not a time" }, String(t));
+  deepEqual(m.sntp(BUILD - 1), { ok: false, why: "before the last known time" });
+  equal(m.now(), undefined);
+  deepEqual(m.sntp(BUILD), { ok: true }, "the build time itself is a time");
+  equal(m.now(), BUILD);
+  deepEqual(clock().c.heard(BUILD), { ok: true });
+});
+
+test("wall clock: past 2038 the time is not persisted (NVS holds an int32); up to it, it is", () => {
+  const INT32_MAX = 0x7fffffff;
+  const late = new MemoryStore();
+  const a = clock(late).c;
+  a.sntp(INT32_MAX + 1);
+  equal(a.persist(), undefined);
+  equal(late.get(CLOCK_DOMAIN, LAST_TIME_KEY), undefined);
+  const edge = new MemoryStore();
+  const b = clock(edge).c;
+  b.sntp(INT32_MAX);
+  equal(b.persist(), INT32_MAX);
+  equal(edge.get(CLOCK_DOMAIN, LAST_TIME_KEY), INT32_MAX);
+  equal(clock(edge).c.persistedS, INT32_MAX, "read back after a restart");
+});
+
+test("wall clock: without a store nothing is persisted; a store that fails to read gives no persisted time", () => {
+  const { c } = clock();
+  c.sntp(BUILD + DAY);
+  equal(c.persist(), undefined);
+  equal(c.persistedS, 0);
+  const broken = new MemoryStore();
+  broken.get = () => { throw new Error("flash read failed"); };
+  const b = new WallClock({ uptimeMs: () => 0, buildTimeS: BUILD, store: broken });
+  equal(b.persistedS, 0);
+  equal(b.lowerBoundS(), BUILD);
+});
+
+test("wall clock: a persisted float, zero or value past int32 is no time; 1 s and int32 max are", () => {
+  for (const [stored, expected] of [[BUILD + 0.5, 0], [0.5, 0], [0x80000000, 0], [0x7fffffff, 0x7fffffff], [1, 1]] as const) {
+    const store = new MemoryStore();
+    store.set(CLOCK_DOMAIN, LAST_TIME_KEY, stored);
+    equal(clock(store).c.persistedS, expected, String(stored));
+  }
+});
+
+test("certificates: the first and the last second of the validity count as valid", () => {
+  const { c } = clock();
+  c.sntp(BUILD + 10 * DAY);
+  const now = BUILD + 10 * DAY;
+  deepEqual(c.judge({ fromS: now, toS: now + DAY }), { ok: true });
+  deepEqual(c.judge({ fromS: now - DAY, toS: now }), { ok: true });
+  deepEqual(c.judge({ fromS: now, toS: now }), { ok: true }, "a period of one second");
+  deepEqual(c.judge({ fromS: now + 1, toS: now + 1 }), { ok: false, reason: "not_yet_valid" });
+  deepEqual(c.judge({ fromS: -Infinity, toS: now + DAY }), { ok: false, reason: "malformed" });
+  deepEqual(c.judge({ fromS: now - DAY, toS: Infinity }), { ok: false, reason: "malformed" });
+  deepEqual(c.judge({ fromS: now - DAY, toS: NaN }), { ok: false, reason: "malformed" });
+});
+
+test("certificates without a valid clock: one that ends at the lower bound is expired, one second later it is not", () => {
+  const { c } = clock();
+  deepEqual(c.judge({ fromS: BUILD - DAY, toS: BUILD }), { ok: false, reason: "expired" });
+  deepEqual(c.judge({ fromS: BUILD - DAY, toS: BUILD + 1 }), { ok: true });
+});
+
+test("chain instant: with a valid clock it is the time itself, even when a member starts that second", () => {
+  const { c } = clock();
+  c.sntp(BUILD + DAY);
+  deepEqual(c.chainInstant([{ fromS: BUILD + DAY, toS: BUILD + 9 * DAY }, { fromS: BUILD - DAY, toS: BUILD + DAY }]), { ok: true, atS: BUILD + DAY });
+});
+
+test("chain instant: periods that share only their last second give no instant strictly inside both", () => {
+  const { c } = clock();
+  const leaf = { fromS: BUILD + 5, toS: BUILD + 100 };
+  deepEqual(c.chainInstant([leaf, { fromS: BUILD - 10, toS: BUILD + 6 }]), { ok: false, reason: "disjoint" });
+  deepEqual(c.chainInstant([leaf, { fromS: BUILD - 10, toS: BUILD + 7 }]), { ok: true, atS: BUILD + 6 });
+});
