@@ -93,7 +93,7 @@ function normalize(r: CredentialRecord): CredentialRecord {
   if (r.wifi !== undefined) out.wifi = { ssid: r.wifi.ssid, password: r.wifi.password };
   if (r.home !== undefined) out.home = { home: r.home.home, gateway: r.home.gateway };
   if (r.name !== undefined) out.name = r.name;
-  if (r.groups !== undefined) out.groups = r.groups.slice();
+  if (r.groups !== undefined) out.groups = r.groups; // the copy is serialised (commit) or private (load)
   return out;
 }
 
@@ -116,6 +116,7 @@ export function splitUtf8(text: string, max: number): string[] {
 }
 
 const slotKey = (s: Slot, name: string): string => `s${s}.${name}`;
+const chunkKeys = (s: Slot): string[] => Array.from({ length: RECORD_MAX_CHUNKS }, (_, i) => slotKey(s, `c${i}`));
 
 export class CredentialStore {
   readonly #store: KeyValueStore;
@@ -140,13 +141,14 @@ export class CredentialStore {
 
   #readSlotUnguarded(s: Slot): SlotRead {
     const bad = (problem: string): SlotRead => ({ ok: false, problem, empty: false });
-    const len = this.#get(slotKey(s, "len"));
+    // Number.isInteger refuses every non-number, so each value below is an integer once checked
+    const len = this.#get(slotKey(s, "len")) as number;
     if (len === undefined) return { ok: false, problem: "incomplete (no length)", empty: true };
-    if (typeof len !== "number" || !Number.isInteger(len) || len < 1 || len > RECORD_MAX_CHUNKS) return bad("length invalid");
-    const crc = this.#get(slotKey(s, "crc"));
-    if (typeof crc !== "number" || !Number.isInteger(crc)) return bad("checksum missing");
-    const gen = this.#get(slotKey(s, "gen"));
-    if (typeof gen !== "number" || !Number.isInteger(gen) || gen < 1) return bad("generation invalid");
+    if (!Number.isInteger(len) || len < 1 || len > RECORD_MAX_CHUNKS) return bad("length invalid");
+    const crc = this.#get(slotKey(s, "crc")) as number;
+    if (!Number.isInteger(crc)) return bad("checksum missing");
+    const gen = this.#get(slotKey(s, "gen")) as number;
+    if (!Number.isInteger(gen) || gen < 1) return bad("generation invalid");
     let text = "";
     for (let i = 0; i < len; i++) {
       const chunk = this.#get(slotKey(s, `c${i}`));
@@ -161,8 +163,8 @@ export class CredentialStore {
       return bad("not JSON");
     }
     if (!isObject(parsed)) return bad("not a record");
-    if (typeof parsed.v !== "number" || !READABLE_VERSIONS.includes(parsed.v))
-      return bad(`unknown format version ${typeof parsed.v === "number" && Number.isInteger(parsed.v) ? String(parsed.v) : "(not a number)"}`);
+    if (!READABLE_VERSIONS.includes(parsed.v as number))
+      return bad(`unknown format version ${Number.isInteger(parsed.v) ? String(parsed.v) : "(not an integer)"}`);
     const problem = recordProblem(parsed);
     if (problem !== undefined) return bad(`invalid: ${problem}`);
     return { ok: true, record: normalize(parsed as unknown as CredentialRecord), gen };
@@ -221,7 +223,7 @@ export class CredentialStore {
     inBatch(st, () => {
       dropIfPresent(slotKey(target, "len"));
       for (let i = 0; i < chunks.length; i++) st.set(d, slotKey(target, `c${i}`), chunks[i]);
-      for (let i = chunks.length; i < RECORD_MAX_CHUNKS; i++) dropIfPresent(slotKey(target, `c${i}`));
+      for (const key of chunkKeys(target).slice(chunks.length)) dropIfPresent(key);
       st.set(d, slotKey(target, "crc"), crc32(text) | 0);
       st.set(d, slotKey(target, "gen"), gen);
       st.set(d, slotKey(target, "len"), chunks.length);
@@ -239,8 +241,7 @@ export class CredentialStore {
     const d = this.#domain, st = this.#store;
     const keys = [slotKey(other, "len"), slotKey(keep, "len"), ACT];
     for (const s of [0, 1] as const) {
-      for (let i = 0; i < RECORD_MAX_CHUNKS; i++) keys.push(slotKey(s, `c${i}`));
-      keys.push(slotKey(s, "crc"), slotKey(s, "gen"));
+      keys.push(...chunkKeys(s), slotKey(s, "crc"), slotKey(s, "gen"));
     }
     inBatch(st, () => {
       for (const key of keys) if (st.get(d, key) !== undefined) st.delete(d, key);

@@ -189,6 +189,7 @@ test("wall clock: the platform's own clock ranks with SNTP; each refusal says wh
   deepEqual(m.sntp(BUILD), { ok: true }, "the build time itself is a time");
   equal(m.now(), BUILD);
   deepEqual(clock().c.heard(BUILD), { ok: true });
+  deepEqual(clock().c.sntp(253402300799), { ok: true }, "the last second of 9999 is a time");
 });
 
 test("wall clock: past 2038 the time is not persisted (NVS holds an int32); up to it, it is", () => {
