@@ -26,12 +26,13 @@ function name(s: string): string {
 
 function uptime(ms: number): string {
   const t = Number.isFinite(ms) && ms > 0 ? Math.floor(ms) : 0;
-  const frac = String(t % 1000).padStart(3, "0");
-  return `${String(Math.floor(t / 1000))}.${frac}`.padStart(9, " ");
+  const f = t % 1000;
+  const s = `${Math.floor(t / 1000)}.${f < 10 ? "00" : f < 100 ? "0" : ""}${f}`;
+  return s.length < 9 ? s.padStart(9, " ") : s;
 }
 
 function value(v: string | number | boolean): string {
-  const s = String(v);
+  const s = typeof v === "string" ? v : String(v);
   if (s.length > 0 && !hasUnsafe(s)) return s;
   // JSON.stringify leaves these raw; some viewers break lines on them.
   return JSON.stringify(s).replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
@@ -42,7 +43,9 @@ export function formatText(r: LogRecord): string {
   let line = `[${uptime(r.uptimeMs)}] ${name(r.phase).padEnd(PHASE_WIDTH, " ")} `;
   if (r.level !== "info") line += `${r.level.toUpperCase()} `;
   line += name(r.event);
-  for (const k of Object.keys(r.fields)) line += ` ${name(k)}=${value(r.fields[k])}`;
+  const fields = r.fields;
+  const keys = Object.keys(fields);
+  for (let i = 0, n = keys.length; i < n; i++) line += ` ${name(keys[i])}=${value(fields[keys[i]])}`;
   return line;
 }
 

@@ -53,8 +53,10 @@ function truncate(s: string): string {
   return s.slice(0, cut) + "...";
 }
 
+const PEM_HEADER = "-----BEGIN ";
+
 function plain(s: string): string {
-  return s.includes("-----BEGIN ") && pem().test(s) ? `PEM(${s.length} chars)` : s;
+  return s.includes(PEM_HEADER) && pem().test(s) ? `PEM(${s.length} chars)` : s;
 }
 
 /** Shorter secrets are not searched for: they would mask ordinary words. */
@@ -68,6 +70,54 @@ function scrubbed(v: string, secrets: readonly string[] | undefined): string {
     if (s.length >= MIN_SECRET_LENGTH && v.includes(s)) v = v.split(s).join(mask(s));
   }
   return v;
+}
+
+/**
+ * One search for everything plain() and scrubbed() look for in a value: a PEM header or any
+ * searched-for secret. A value it does not match leaves both unchanged, so most values cost one
+ * length check (shorter than every needle) or one native RegExp test instead of a pass per secret.
+ */
+interface Needles { readonly list: readonly string[] | undefined; readonly shortest: number; readonly any: RegExp | undefined }
+
+// The secret list a logger passes is the same array until it changes (Device keeps it); made on
+// first use (a preloaded RegExp is unsafe on the device).
+let needlesOf: Needles | undefined;
+
+function hasSurrogate(s: string): boolean {
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
+function needles(secrets: readonly string[] | undefined): Needles {
+  if (needlesOf !== undefined && needlesOf.list === secrets) return needlesOf;
+  let shortest = PEM_HEADER.length;
+  let source = PEM_HEADER;
+  if (secrets !== undefined) {
+    for (let i = 0; i < secrets.length; i++) {
+      const s = secrets[i];
+      if (s.length < MIN_SECRET_LENGTH) continue;
+      if (s.length < shortest) shortest = s.length;
+      // Surrogates are matched differently by engines that keep strings as UTF-8: such a secret is
+      // left to the full passes rather than trusted to the pattern.
+      if (hasSurrogate(s)) return (needlesOf = { list: secrets, shortest: 0, any: undefined });
+      source += "|" + s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+    }
+  }
+  let any: RegExp | undefined;
+  try {
+    any = new RegExp(source);
+  } catch {
+    // a secret the engine cannot take as a pattern: every value takes the full passes
+    return (needlesOf = { list: secrets, shortest: 0, any: undefined });
+  }
+  return (needlesOf = { list: secrets, shortest, any });
+}
+
+function mayHold(v: string, n: Needles): boolean {
+  return v.length >= n.shortest && (n.any === undefined || n.any.test(v));
 }
 
 function secretValue(v: unknown): string {
@@ -106,14 +156,20 @@ function objectText(v: object | null): string {
  */
 export function maskFields(fields: Readonly<Record<string, unknown>>, secrets?: readonly string[]): Record<string, LogValue> {
   const out: Record<string, LogValue> = {};
-  for (const name of Object.keys(fields)) {
+  const names = Object.keys(fields);
+  let n: Needles | undefined;
+  for (let i = 0, count = names.length; i < count; i++) {
+    const name = names[i];
     const v = fields[name];
     if (v === undefined) continue;
     if (isSecretField(name)) out[name] = secretValue(v);
-    else if (typeof v === "string") out[name] = truncate(scrubbed(plain(v), secrets));
+    else if (typeof v === "string") out[name] = truncate(mayHold(v, (n ??= needles(secrets))) ? scrubbed(plain(v), secrets) : v);
     else if (typeof v === "boolean") out[name] = v;
     else if (typeof v === "number") out[name] = Number.isFinite(v) ? v : String(v);
-    else if (typeof v === "object") out[name] = truncate(scrubbed(objectText(v), secrets)); // null too: "null"
+    else if (typeof v === "object") { // null too: "null"
+      const text = objectText(v);
+      out[name] = truncate(mayHold(text, (n ??= needles(secrets))) ? scrubbed(text, secrets) : text);
+    }
     else if (typeof v === "bigint") out[name] = String(v);
     else out[name] = `[${typeof v}]`;
   }

@@ -64,3 +64,31 @@ test("log secrets: a device's logger knows its own secrets (code from the factor
   equal(last?.event, "probe");
   assert(!String(last?.fields.a).includes(AC));
 });
+
+test("log secrets: the backstop's one search finds secrets made of pattern characters, of any length from 4, and follows a changed list", () => {
+  const got: LogRecord[] = [];
+  let secrets: readonly string[] = ["q(u)o+te.s", "wxyz"];
+  const log = createLogger((x) => got.push(x), { uptimeMs: () => 1 }, () => "operational", () => secrets);
+  const last = () => got[got.length - 1]?.fields;
+  log.info("e", { g: "<q(u)o+te.s>", c: "wxyz", d: "wxy", e: "quote.s", f: "q(u)o" });
+  equal(last()?.g, "<******.s>");
+  equal(last()?.c, "******", "a value exactly as long as the shortest secret");
+  equal(last()?.d, "wxy");
+  equal(last()?.e, "quote.s", "what only a pattern would match is left alone");
+  equal(last()?.f, "q(u)o");
+  // The device hands a new list when its record changes: the old secret is no longer searched, the new one is.
+  secrets = ["p(a)s[s]*w+r?d{2}|^$.\\"];
+  log.info("e", { a: "x p(a)s[s]*w+r?d{2}|^$.\\ y", g: "<q(u)o+te.s>" });
+  equal(last()?.a, "x ******.\\ y");
+  equal(last()?.g, "<q(u)o+te.s>");
+  secrets = ["ab\u{1F511}cd"];
+  log.info("e", { b: "1ab\u{1F511}cd2", o: { nested: "ab\u{1F511}cd" } });
+  equal(last()?.b, "1******cd2");
+  equal(last()?.o, '{"nested":"******cd"}');
+  // Without secrets a PEM block is still abbreviated.
+  const pemText = `-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n`;
+  const l2 = createLogger((x) => got.push(x), { uptimeMs: () => 1 }, () => "p");
+  l2.info("cert", { pem: pemText, short: "-----BEGIN" });
+  equal(last()?.pem, `PEM(${pemText.length} chars)`);
+  equal(last()?.short, "-----BEGIN");
+});
