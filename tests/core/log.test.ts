@@ -1,6 +1,6 @@
 import { test, assert, equal, deepEqual } from "../harness";
 import { createLogger, formatJson, formatText } from "../../src/core/log";
-import type { LogRecord } from "../../src/core/ports";
+import type { LogRecord, LogSink } from "../../src/core/ports";
 
 // A truncated, fake key (spelled in pieces so no scanner mistakes this file for a key store).
 const FAKE_KEY = ["-----BEGIN ", "PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\n-----END ", "PRIVATE KEY-----"].join("");
@@ -82,4 +82,46 @@ test("log: a throwing sink does not throw into the caller", () => {
   const log = createLogger(() => { throw new Error("sink down"); }, { uptimeMs: () => 0 }, () => "p");
   log.info("x", { a: 1 });
   log.error("y");
+});
+
+test("log: a sink's minLevel drops lower levels before masking; 'off' drops all; none keeps all", () => {
+  const run = (minLevel: LogSink["minLevel"] | "none"): string[] => {
+    const got: string[] = [];
+    const sink: LogSink = (r) => { got.push(r.level); };
+    if (minLevel !== "none") sink.minLevel = minLevel;
+    const log = createLogger(sink, { uptimeMs: () => 0 }, () => "p");
+    log.debug("a");
+    log.info("b");
+    log.warn("c");
+    log.error("d");
+    return got;
+  };
+  deepEqual(run("none"), ["debug", "info", "warn", "error"]);
+  deepEqual(run("debug"), ["debug", "info", "warn", "error"]);
+  deepEqual(run("info"), ["info", "warn", "error"]);
+  deepEqual(run("warn"), ["warn", "error"]);
+  deepEqual(run("error"), ["error"]);
+  deepEqual(run("off"), []);
+});
+
+test("log: uptime that is not a positive finite number prints as 0 (text and JSON)", () => {
+  for (const uptimeMs of [Infinity, -Infinity, -5, -0.5, NaN, 0]) {
+    equal(formatText(rec({ uptimeMs, fields: {} })), "[    0.000] cloud          broker.connected", String(uptimeMs));
+    equal(formatJson(rec({ uptimeMs, fields: {} })), '{"t":0,"level":"info","phase":"cloud","event":"broker.connected"}', String(uptimeMs));
+  }
+  equal(formatText(rec({ uptimeMs: 1000, fields: {} })), "[    1.000] cloud          broker.connected");
+  equal(formatText(rec({ uptimeMs: 99_999_999_999, fields: {} })), "[99999999.999] cloud          broker.connected");
+});
+
+test("log: NEL, line and paragraph separators are written as \\u escapes; NaN and booleans as text", () => {
+  equal(formatText(rec({ fields: { a: "x\u0085y", b: "\u2029", n: NaN, f: false } })),
+    '[   12.345] cloud          broker.connected a="x\\u0085y" b="\\u2029" n=NaN f=false');
+  equal(formatText(rec({ fields: { nb: "a\u00a0b", th: "a\u2009b", bom: "\ufeff", del: "\u007f", ok: "a\u00e9b" } })),
+    '[   12.345] cloud          broker.connected nb="a\u00a0b" th="a\u2009b" bom="\ufeff" del="\u007f" ok=a\u00e9b');
+});
+
+test("log: a field renamed away from a header key never collides with a field of that name", () => {
+  const line = formatJson(rec({ fields: { t: 1, _t: 2, level: 3, _level: 4, __level: 5 } }));
+  equal(line, '{"t":12345,"level":"info","phase":"cloud","event":"broker.connected","__t":1,"_t":2,"___level":3,"_level":4,"__level":5}');
+  deepEqual(Object.keys(JSON.parse(line) as object).length, 9);
 });

@@ -3,10 +3,14 @@
 // tests that cover it, switching the mutant through Stryker's global namespace. One process per file
 // and mutant (the tap runner, tried first) costs a Node start-up and a TypeScript compile per run:
 // hours for src/core on two shared cores.
-// Every mutant runs in a fresh evaluation of the bundle (new module instances, a few ms): state a
-// module fills on first use (the CRC table, RegExps made lazily) is built while the mutant is
-// active, as in a process of its own, and no mutant leaves such state behind for the next one.
-// Static mutants (run while modules load) are active during that evaluation as well.
+// State a module fills on first use (the CRC table, RegExps made lazily) must be built while the
+// mutant in it is active, and no mutant may leave such state behind for the next one. The initial
+// run finds that code: each test runs once more on a fresh evaluation of the bundle (new module
+// instances), and a mutant it reaches only there is a first-use mutant. Those, and static mutants
+// (run while modules load), run on a fresh evaluation of their own; every other mutant runs on one
+// shared evaluation whose caches every test already filled with unmutated code, and again on a
+// fresh one if it survives there (a fresh evaluation runs its tests cold, ~1.5x slower, so it is
+// kept to the mutants that need it).
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Script } from "node:vm";
@@ -14,7 +18,7 @@ import { setImmediate } from "node:timers";
 import { dirname, join, relative, resolve } from "node:path";
 import { INSTRUMENTER_CONSTANTS } from "@stryker-mutator/api/core";
 import { PluginKind, commonTokens, declareClassPlugin, tokens } from "@stryker-mutator/api/plugin";
-import { DryRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
+import { DryRunStatus, MutantRunStatus, TestStatus, determineHitLimitReached, toMutantRunResult } from "@stryker-mutator/api/test-runner";
 
 const TEST_DIR = "tests/core";
 // The fast-check files (10^4 cases per kind) would run in full for every mutant they cover, and their
@@ -27,6 +31,7 @@ const SKIP = process.env.MUTATION_FUZZ === "1" ? null : /(^|\/)fuzz-[^/]*\.test\
 // (which can only lower the score). MUTATION_TEST_BUDGET_MS=0 keeps every test.
 const BUDGET_MS = Number(process.env.MUTATION_TEST_BUDGET_MS ?? 1000);
 const SLOW_FILE = "build/mutation/slow-tests.json";
+const FIRST_USE_FILE = "build/mutation/first-use-mutants.json";
 
 function testFiles(dir) {
   const out = [];
@@ -97,10 +102,14 @@ class HarnessTestRunner {
   #namespace;
   /** @type {Bundle | undefined} */
   #bundle;
+  /** The evaluation every test has run on with no mutant active (its caches filled by unmutated code). */
+  #shared;
   #stray = null; // an exception thrown outside a test's own promise chain (timer callback, rejection)
   /** Tests over BUDGET_MS in the initial run, by id: not run per mutant. */
   #slow = new Set();
-  #slowRead = false;
+  /** Mutants reached only on fresh modules (code that fills a cache on first use), by id. */
+  #firstUse = new Set();
+  #listsRead = false;
 
   constructor(log) {
     this.#log = log;
@@ -124,6 +133,31 @@ class HarnessTestRunner {
       this.#bundle = new Bundle(await bundle(process.cwd()));
     }
     return this.#bundle.evaluate();
+  }
+
+  #readLists() {
+    if (this.#listsRead) return;
+    this.#listsRead = true;
+    for (const [file, set] of [[SLOW_FILE, this.#slow], [FIRST_USE_FILE, this.#firstUse]]) {
+      try {
+        for (const id of JSON.parse(readFileSync(resolve(process.cwd(), file), "utf8"))) set.add(id);
+      } catch {
+        // no initial run recorded in this sandbox yet
+      }
+    }
+  }
+
+  /**
+   * A runner process made after the initial run fills its shared evaluation's caches here, with no
+   * mutant active (init has no timeout; a mutant run does). The initial run's process makes its own.
+   */
+  async init() {
+    if (!existsSync(resolve(process.cwd(), FIRST_USE_FILE))) return;
+    this.#readLists();
+    const all = await this.#fresh();
+    this.#ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
+    await this.#runTests(all.filter((t) => !this.#slow.has(t.id)), false);
+    this.#shared = all;
   }
 
   /** Runs `tests` in order; returns one result per test run (up to the first failure when `bail`). */
@@ -159,19 +193,22 @@ class HarnessTestRunner {
       const ns = this.#ns;
       ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
       const perTest = options.coverageAnalysis === "perTest";
-      if (perTest) ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT] ??= { static: {}, perTest: {} };
+      // a new object: the evaluation below records into the one present when it first covers code
+      const coverage = { static: {}, perTest: {} };
+      if (perTest) ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT] = coverage;
       const all = await this.#fresh();
       this.#log.debug(`${all.length} core tests loaded`);
       const tests = await this.#runTests(all, false);
+      this.#shared = all;
       if (BUDGET_MS > 0) for (const t of tests) if (t.timeSpentMs > BUDGET_MS) this.#slow.add(t.id);
-      // other runner processes (and restarted ones) read the list from the sandbox
+      // other runner processes (and restarted ones) read the lists from the sandbox
       writeFileSync(resolve(process.cwd(), SLOW_FILE), JSON.stringify([...this.#slow]));
       if (this.#slow.size) this.#log.info(`${this.#slow.size} tests over ${BUDGET_MS} ms are left out of mutant runs: ${[...this.#slow].join("; ")}`);
-      // Above, code a module runs once and caches (a table made on first call) counted only for
-      // the first test to call it. A mutant there acts in every later test of its run (each mutant
-      // gets fresh modules), so each test runs once more on its own fresh modules to record all it
-      // reaches. Its result is that of the run above; one that fails only on its own is reported.
       if (perTest) {
+        // What each test reaches on shared modules, then on fresh modules of its own (the counts
+        // only grow, so a mutant new to a test's map was reached only on fresh modules). Its result
+        // is that of the run above; one that fails only on its own is reported.
+        const seen = new Map(Object.entries(coverage.perTest).map(([id, hits]) => [id, new Set(Object.keys(hits))]));
         const alone = [];
         for (const t of all) {
           if (this.#slow.has(t.id)) continue;
@@ -179,36 +216,50 @@ class HarnessTestRunner {
           if (r?.status === TestStatus.Failed && tests.find((x) => x.id === t.id)?.status === TestStatus.Success) alone.push(`${t.id} (${r.failureMessage})`);
         }
         if (alone.length) this.#log.warn(`${alone.length} tests fail when run on their own (a mutant run may count them as killing): ${alone.join("; ")}`);
+        for (const [id, hits] of Object.entries(coverage.perTest)) {
+          const before = seen.get(id);
+          for (const m of Object.keys(hits)) if (!before?.has(m)) this.#firstUse.add(m);
+        }
+        this.#log.info(`${this.#firstUse.size} mutants are in code run on first use only: each runs on fresh modules`);
       }
-      const mutantCoverage = options.coverageAnalysis === "off" ? undefined : ns[INSTRUMENTER_CONSTANTS.MUTATION_COVERAGE_OBJECT];
-      return { status: DryRunStatus.Complete, tests, mutantCoverage };
+      writeFileSync(resolve(process.cwd(), FIRST_USE_FILE), JSON.stringify([...this.#firstUse]));
+      this.#listsRead = true;
+      return { status: DryRunStatus.Complete, tests, mutantCoverage: perTest ? coverage : undefined };
     } catch (e) {
       return { status: DryRunStatus.Error, errorMessage: e instanceof Error ? e.stack ?? e.message : String(e) };
     }
   }
 
   async mutantRun(options) {
-    if (!this.#slowRead) {
-      this.#slowRead = true;
-      try {
-        for (const id of JSON.parse(readFileSync(resolve(process.cwd(), SLOW_FILE), "utf8"))) this.#slow.add(id);
-      } catch {
-        // no initial run recorded: every covering test runs
-      }
-    }
+    this.#readLists();
     const ns = this.#ns;
     const id = String(options.activeMutant.id);
+    const isStatic = options.mutantActivation === "static";
     // a static mutant acts while the modules load; any other from the first test on
-    ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = options.mutantActivation === "static" ? id : undefined;
+    ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = isStatic ? id : undefined;
     ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = options.hitLimit;
+    const fresh = isStatic || this.#firstUse.has(id) || !this.#shared;
+    let result = await this.#runMutant(id, options, fresh);
+    // A survivor on the shared modules may sit in code the shared caches make it skip (a `??=` that
+    // no longer assigns): it gets fresh modules too before it counts as survived.
+    if (!fresh && result.status === MutantRunStatus.Survived) result = await this.#runMutant(id, options, true);
+    ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = undefined;
+    ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = undefined;
+    return result;
+  }
+
+  async #runMutant(id, options, fresh) {
+    const ns = this.#ns;
     ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = options.hitLimit === undefined ? undefined : 0;
-    let all;
-    try {
-      all = await this.#fresh();
-    } catch (e) {
-      // a mutant that breaks a module while it loads fails every test
-      ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
-      return toMutantRunResult({ status: DryRunStatus.Complete, tests: [{ id: "load", name: "load the core tests", timeSpentMs: 0, status: TestStatus.Failed, failureMessage: String(e) }] });
+    let all = this.#shared;
+    if (fresh) {
+      try {
+        all = await this.#fresh();
+      } catch (e) {
+        // a mutant that breaks a module while it loads fails every test
+        ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
+        return toMutantRunResult({ status: DryRunStatus.Complete, tests: [{ id: "load", name: "load the core tests", timeSpentMs: 0, status: TestStatus.Failed, failureMessage: String(e) }] });
+      }
     }
     const wanted = options.testFilter ? new Set(options.testFilter) : null;
     const tests = wanted ? all.filter((t) => wanted.has(t.id) && !this.#slow.has(t.id)) : all;
@@ -216,8 +267,6 @@ class HarnessTestRunner {
     const results = await this.#runTests(tests, !options.disableBail);
     ns[INSTRUMENTER_CONSTANTS.ACTIVE_MUTANT] = undefined;
     const hit = determineHitLimitReached(ns[INSTRUMENTER_CONSTANTS.HIT_COUNT], ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT]);
-    ns[INSTRUMENTER_CONSTANTS.HIT_COUNT] = undefined;
-    ns[INSTRUMENTER_CONSTANTS.HIT_LIMIT] = undefined;
     return toMutantRunResult(hit ?? { status: DryRunStatus.Complete, tests: results });
   }
 }
