@@ -75,7 +75,8 @@ export interface MqttBroker {
   name: string;
   host: string;
   port: number;
-  publish(topic: string, payload: string, retain?: boolean): Promise<void>;
+  /** A Uint8Array payload goes as those bytes (fault injection: binary, invalid UTF-8). */
+  publish(topic: string, payload: string | Uint8Array, retain?: boolean): Promise<void>;
   /** Close every session of this client id (e.g. when its account is removed). */
   disconnect(clientId: string): void;
   /**

@@ -83,8 +83,8 @@ export class Controller {
     return { home: this.home, gateway: this.gateway, device: deviceId };
   }
 
-  async publish(topic: string, payload: string, retain = false): Promise<void> {
-    await this.client.publishAsync(topic, payload, { qos: 0, retain });
+  async publish(topic: string, payload: string | Uint8Array, retain = false): Promise<void> {
+    await this.client.publishAsync(topic, typeof payload === "string" ? payload : Buffer.from(payload), { qos: 0, retain });
   }
 
   /**

@@ -63,7 +63,7 @@ export interface DiscoveryServer {
   /** Its MQTT broker crashes and restarts (sessions lost; pending entries are the server's and stay). */
   restartBroker(downMs?: number): Promise<void>;
   /** Publish on its MQTT broker as the broker itself (fault injection: any topic, any payload). */
-  inject(topic: string, payload: string): Promise<void>;
+  inject(topic: string, payload: string | Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 

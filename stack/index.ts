@@ -79,7 +79,7 @@ export interface Stack {
   /** A broker crashes and restarts on the same port, losing its sessions and retained messages (not its accounts). */
   restartBroker(which: "discovery" | "cloud" | "gateway", downMs?: number): Promise<void>;
   /** Publish on a broker as the broker itself, past every ACL (fault injection: malformed input for a device). */
-  inject(which: "discovery" | "cloud" | "gateway", topic: string, payload: string): Promise<void>;
+  inject(which: "discovery" | "cloud" | "gateway", topic: string, payload: string | Uint8Array): Promise<void>;
   /** A new factory identity signed by the stack's CA, added to the registry. */
   createIdentity(options: IdentityOptions): FactoryIdentity;
   close(): Promise<void>;

@@ -243,7 +243,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     servicePort,
     publish: async (topic, payload, retain = false) => {
       if (!service) throw new Error("service client not connected");
-      await service.publishAsync(topic, payload, { qos: 0, retain });
+      await service.publishAsync(topic, typeof payload === "string" ? payload : Buffer.from(payload), { qos: 0, retain });
     },
     disconnect: () => {
       // mosquitto drops a session whose account is gone or changed at the next reload (setUsers/removeUsers).

@@ -2,12 +2,11 @@
 // and the invariant every refused input must keep.
 import { assert, equal } from "../harness";
 import type { Device } from "../../src/core/device";
-import {
-  decodeAboutQuery, decodeBrokerData, decodeHomeIn, decodeMqttCredentials, decodeRemove, decodeWifiCredentials,
-} from "../../src/core/messages";
 import type { InboundKind } from "../malformed-catalog";
 import { FakePlatform, makeDevice, toCloudActivation } from "./device-kit";
 import { AC, DID, brokerData, creds, homePrefix } from "./onboarding-kit";
+
+export { acceptedAs } from "../malformed-accepted";
 
 export const P = `home1/gw1/${DID}`;
 
@@ -38,20 +37,6 @@ export function awaiting(kind: InboundKind): { p: FakePlatform; d: Device; topic
   equal(d.phase, "operational");
   const entity = kind === "rename" ? undefined : kind === "command" ? "switch" : kind;
   return { p, d, topic: entity ? `${P}/${entity}/in` : `${DID}/home/in` };
-}
-
-/** True when `payload` is a message `kind` accepts (a mutation can land on a field the kind ignores). */
-export function acceptedAs(kind: InboundKind, payload: string): boolean {
-  switch (kind) {
-    case "credentials": return decodeMqttCredentials(payload).ok;
-    case "broker_data": return decodeBrokerData(payload).ok;
-    case "wifi": return decodeWifiCredentials(payload).ok;
-    case "home_prefix": { const r = decodeHomeIn(payload); return r.ok && r.value.kind === "home_prefix"; }
-    case "rename": { const r = decodeHomeIn(payload); return r.ok && r.value.kind === "rename"; }
-    case "command": return false; // decodable commands with a bad value are refused by the entity
-    case "about": return decodeAboutQuery(payload).ok;
-    case "remove": return decodeRemove(payload).ok;
-  }
 }
 
 export const isEntityKind = (k: InboundKind): boolean => k === "command" || k === "about" || k === "remove";

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SourceFile, checkPreloadedHeap } from "./preload-heap";
 
 export const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 /** hosts/sim/host.ts: exit code of a simulated restart. */
@@ -23,7 +24,25 @@ export function sdkEnv(s: Sdk): NodeJS.ProcessEnv {
   return { ...process.env, MODDABLE: s.moddable, PATH: `${process.env.PATH ?? ""}:${s.bin}` };
 }
 
-export interface BuildResult { ok: boolean; ms: number; output: string; so: string }
+export interface BuildResult {
+  ok: boolean; ms: number; output: string; so: string;
+  /** Maps/Sets found in the preloaded heap that passed the check, and why. */
+  preload?: string[];
+}
+
+/** The firmware's own sources (src/, hosts/): where the preload check looks for changes to a preloaded Map/Set. */
+export function projectSources(): SourceFile[] {
+  const out: SourceFile[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|js)$/.test(e.name)) out.push({ path: p.slice(ROOT.length + 1), text: readFileSync(p, "utf8") });
+    }
+  };
+  for (const d of ["src", "hosts"]) if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
+  return out;
+}
 
 /**
  * `mcconfig [flags] -m -p lin [key=value…]` from the project root, into `outDir` (mcconfig -o)
@@ -42,13 +61,15 @@ export function buildFirmware(s: Sdk, outDir: string, config: Record<string, str
   const output = (r.stdout ?? "") + (r.stderr ?? "");
   const so = join(outDir, "bin/lin/mc", kind, "mqtt2go/mc.so");
   const ok = r.status === 0 && existsSync(so);
-  // The preloaded heap must hold no RegExp: XS 17.7 crashes in RegExp.prototype.exec on one after
-  // a few GCs, long after start-up (README: Memory on the simulator).
+  // The preloaded heap must hold no RegExp, and no Map/Set the code changes later (preload-heap.ts).
   const heap = join(outDir, "tmp/lin/mc", kind, "mqtt2go/mc.xs.c");
-  const regexps = ok && existsSync(heap) ? readFileSync(heap, "utf8").split("XS_REGEXP_KIND").length - 1 : 0;
-  if (regexps > 0) {
-    const why = `preloaded RegExp: ${heap} holds ${regexps} RegExp slot(s); a preloaded module creates a RegExp at module load (make it on first use)`;
-    return { ok: false, ms: Date.now() - t0, output: `${output}\n${why}\n`, so };
+  if (ok && existsSync(heap)) {
+    const { findings, notes } = checkPreloadedHeap(readFileSync(heap, "utf8"), projectSources());
+    if (findings.length > 0) {
+      const why = findings.map((f) => `preloaded ${f.kind} ${f.names.join("/")}: ${f.why}`).join("\n");
+      return { ok: false, ms: Date.now() - t0, output: `${output}\n${heap}:\n${why}\n`, so, preload: notes };
+    }
+    return { ok, ms: Date.now() - t0, output, so, preload: notes };
   }
   return { ok, ms: Date.now() - t0, output, so };
 }
