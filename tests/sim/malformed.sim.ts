@@ -95,16 +95,19 @@ async function main(): Promise<void> {
     };
     const record = (c: Count): void => { counts.push(c); say(`${c.kind}: ${c.sent} sent on ${c.topic} (${c.catalog} in the catalog), ${c.refused} refused: ${c.how} (${since()})`); };
 
-    // 1. Activation: the unit was not added, so it keeps asking the discovery server.
-    await run.waitFor(/request\.sent/, 60_000);
+    // 1. Activation: the unit was not added, so it keeps asking the discovery server. Its log says
+    // request.sent when the request is queued, before its SUBSCRIBE may have reached the broker
+    // (XS TLS is slow): a payload injected then has no subscriber and is dropped (QoS 0). The
+    // server's refusal arriving proves the subscription is in place.
+    await run.waitFor(/reply\.refused/, 90_000);
     for (const kind of ["credentials", "broker_data", "wifi"] as InboundKind[]) {
       const { catalog, entries } = pick(kind, "broker_data");
       const from = run.lines.length;
       for (const m of entries) await stack.inject("discovery", `${ac}/activation/in`, bytesOf(m));
       await until(() => matching(ACTIVATION_REFUSAL, from) >= entries.length || r.lines.slice(from).some((l) => CHANGED.test(l.text) || ABORT.test(l.text)), BATCH_MS,
         () => `activation/in ${kind}: ${matching(ACTIVATION_REFUSAL, from)} refusal lines for ${entries.length} payloads within ${BATCH_MS} ms`);
-      // A marker after the batch: the next request proves the device still runs its loop.
-      await run.waitFor(/request\.sent/, REFUSED_MAX_MS + 30_000, run.lines.length);
+      // A marker after the batch: the next refusal proves the device still runs its loop and its session.
+      await run.waitFor(/reply\.refused/, REFUSED_MAX_MS + 30_000, run.lines.length);
       alive(`activation/in ${kind}`);
       unchanged(`activation/in ${kind}`, from);
       const refused = matching(ACTIVATION_REFUSAL, from);
