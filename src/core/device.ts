@@ -124,8 +124,8 @@ export class Device {
     const prior = this.state;
     this.state = state;
     this.commitError = undefined;
-    for (const effect of effects) {
-      if (!this.run(effect)) break;
+    for (let i = 0, n = effects.length; i < n; i++) {
+      if (!this.run(effects[i])) break;
     }
     if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
     // Straight after the step, before any queued event: the reducer undoes that step.
@@ -141,6 +141,10 @@ export class Device {
         this.logPhase = effect.phase;
         this.log[effect.level](effect.event, effect.fields);
         this.logPhase = undefined;
+        return true;
+      // The command path's effects first: a switch compares its cases in order.
+      case "command":
+        this.command(effect.session, effect.prefix, effect.entity, effect.command);
         return true;
       case "indicate":
         p.system.indicate?.(effect.status);
@@ -205,9 +209,6 @@ export class Device {
         } catch (e) {
           this.log.error("record.erase_failed", { error: String(e) });
         }
-        return true;
-      case "command":
-        this.command(effect.session, effect.prefix, effect.entity, effect.command);
         return true;
       case "publish_state":
         this.publishValues(effect.session, effect.prefix, stateReports(this.model), true);

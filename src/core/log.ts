@@ -24,11 +24,42 @@ function name(s: string): string {
   return s.replace((unsafeAllRe ??= /[\x00-\x20"=\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/g), "_");
 }
 
+// Phases, events and field names are few and fixed (the code's own): each is rendered once. Made on
+// first use (a Map built while the module is preloaded is read-only on the device); bounded, so a
+// caller that makes up names costs a RegExp test per name and never grows it.
+let names: Map<string, string> | undefined;
+const NAMES_KEPT = 128;
+
+function knownName(s: string): string {
+  names ??= new Map<string, string>();
+  let out = names.get(s);
+  if (out === undefined) {
+    out = name(s);
+    if (names.size < NAMES_KEPT) names.set(s, out);
+  }
+  return out;
+}
+
 function uptime(ms: number): string {
   const t = Number.isFinite(ms) && ms > 0 ? Math.floor(ms) : 0;
   const f = t % 1000;
   const s = `${Math.floor(t / 1000)}.${f < 10 ? "00" : f < 100 ? "0" : ""}${f}`;
   return s.length < 9 ? s.padStart(9, " ") : s;
+}
+
+// `[  uptime] phase         `: lines come in bursts within one millisecond and one phase (a command
+// and its confirmation), so the last one is kept.
+let headMs = NaN;
+let headPhase = "";
+let head = "";
+
+function lineHead(ms: number, phase: string): string {
+  if (ms !== headMs || phase !== headPhase || head === "") {
+    head = `[${uptime(ms)}] ${knownName(phase).padEnd(PHASE_WIDTH, " ")} `;
+    headMs = ms;
+    headPhase = phase;
+  }
+  return head;
 }
 
 function value(v: string | number | boolean): string {
@@ -40,12 +71,12 @@ function value(v: string | number | boolean): string {
 
 /** `[   12.345] cloud     broker.connected host=broker.local port=8883`; levels other than info are tagged. */
 export function formatText(r: LogRecord): string {
-  let line = `[${uptime(r.uptimeMs)}] ${name(r.phase).padEnd(PHASE_WIDTH, " ")} `;
+  let line = lineHead(r.uptimeMs, r.phase);
   if (r.level !== "info") line += `${r.level.toUpperCase()} `;
-  line += name(r.event);
+  line += knownName(r.event);
   const fields = r.fields;
   const keys = Object.keys(fields);
-  for (let i = 0, n = keys.length; i < n; i++) line += ` ${name(keys[i])}=${value(fields[keys[i]])}`;
+  for (let i = 0, n = keys.length; i < n; i++) line += ` ${knownName(keys[i])}=${value(fields[keys[i]])}`;
   return line;
 }
 

@@ -61,6 +61,11 @@ function commandPrefixOf(home: CredentialRecord["home"], p: Prefix): string {
   return commandPrefixStr;
 }
 
+function hasEntity(entities: readonly EntityDescriptor[], name: string): boolean {
+  for (let i = 0, n = entities.length; i < n; i++) if (entities[i].name === name) return true;
+  return false;
+}
+
 export type TimerName = "window" | "retry" | "reconnect" | "stable" | "report" | "restart";
 
 /** Which request a connected activation session is waiting on. */
@@ -665,7 +670,7 @@ class Transition {
     if (entity === "remove") return this.remove(prefix, e.payload);
     const r = decodeCommand(e.payload);
     if (!r.ok) return this.replyError(prefix, entity, r.error);
-    if (!this.cfg.entities.some((d: EntityDescriptor) => d.name === entity)) {
+    if (!hasEntity(this.cfg.entities, entity)) {
       return this.replyError(prefix, entity, { reason: "unsupported_command", detail: "no such entity" });
     }
     this.log("info", "command", { entity, type: r.value.type });
