@@ -111,7 +111,8 @@ declare module "openeth" {
 declare module "xs-memory" {
   /**
    * XS memory: [slot_bytes, chunk_used, chunk_peak, chunk_reserved, slot_used, slot_peak, slot_reserved,
-   * stack_size, stack_peak (-1 unless instrumented), keys_used]; chunks in bytes, slots and stack in slots.
+   * stack_size, stack_peak, keys_used, native_stack_free_min]; chunks in bytes, slots and stack in slots,
+   * the XS task's least free native (C) stack in bytes. The first call starts the stack measurement.
    */
   export function xsMemory(): number[];
 }

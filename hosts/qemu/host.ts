@@ -7,6 +7,7 @@
 import { readFactoryIdentity } from "factory-data";
 import { buildTime, freeHeap, minimumFreeHeap, restart } from "esp32-system";
 import { xsMemory } from "xs-memory";
+import Timer from "timer";
 import { parseBrokerAddress } from "../../src/core/broker-address";
 import type { Indication, SystemPort } from "../../src/core/ports";
 import type { DeviceType, ProfileDrivers } from "../../src/core/profiles";
@@ -22,6 +23,7 @@ import { ConfiguredDiscovery } from "../sim/discovery";
 import { SimRadio, isWpsOutcome } from "../sim/radio";
 
 const host: HostFactory = ({ log, clock }): Host => {
+  xsMemory(); // starts the XS stack's high-water mark (paints the free stack)
   raiseTimeFloor(buildTime());
   const led = new StatusLed();
   const wps = configString("wps", "ok");
@@ -30,6 +32,18 @@ const host: HostFactory = ({ log, clock }): Host => {
   const broker = mdnsBroker ? parseBrokerAddress(mdnsBroker) : undefined;
   if (broker && !broker.ok) log.warn("config.invalid", { key: "mdns_broker", value: mdnsBroker, using: "none" });
   let activationCode = "";
+  // Memory on the target: at every phase change, and every memory_log_ms while the unit runs
+  // (0 = phases only), so the figures after a command or a malformed payload are seen too.
+  const logMemory = (): void => {
+    const m = xsMemory();
+    log.info("memory", {
+      chunk_peak: m[2], chunk_reserved: m[3], slot_peak: m[5], slot_reserved: m[6],
+      stack_peak: m[8], stack_size: m[7], native_stack_free_min: m[10], slot_bytes: m[0], keys: m[9],
+      heap_free: freeHeap(), heap_min_free: minimumFreeHeap(),
+    });
+  };
+  const memoryEveryMs = configInt("memory_log_ms", 0);
+  if (memoryEveryMs > 0) Timer.repeat(logMemory, memoryEveryMs);
 
   const system: SystemPort = {
     restart(): void {
@@ -80,13 +94,7 @@ const host: HostFactory = ({ log, clock }): Host => {
       return simulatedDrivers(deviceType, () => Math.random(), () => clock.uptimeMs());
     },
     onPhase(): void {
-      // Memory on the target at every phase change (README: "Memory on the ESP32-C3").
-      const m = xsMemory();
-      log.info("memory", {
-        chunk_peak: m[2], chunk_reserved: m[3], slot_peak: m[5], slot_reserved: m[6],
-        stack_peak: m[8] < 0 ? "n/a" : m[8], stack_size: m[7], slot_bytes: m[0], keys: m[9],
-        heap_free: freeHeap(), heap_min_free: minimumFreeHeap(),
-      });
+      logMemory();
     },
     halt(reason: string): void {
       log.error("halted", { reason });

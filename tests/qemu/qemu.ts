@@ -3,7 +3,7 @@
 // unit's factory partition (the project's make-factory-csv.mjs + ESP-IDF's NVS partition
 // generator), one flash file, and a QEMU run whose serial lines are collected as they arrive.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ROOT } from "../sim/mcsim";
 
@@ -49,6 +49,15 @@ export interface Image {
 export function buildImage(outDir: string, config: Record<string, string | number>, env: NodeJS.ProcessEnv): { ok: true; image: Image } | { ok: false; output: string } {
   const t0 = Date.now();
   mkdirSync(outDir, { recursive: true });
+  // mcconfig remakes the XS machine's settings when a manifest changes, not when an environment
+  // variable picks another one: a switch of XS budget (MQTT2GO_XS_CREATION) touches the one picked.
+  const creation = env.MQTT2GO_XS_CREATION ?? process.env.MQTT2GO_XS_CREATION ?? join(ROOT, "hosts/esp32/creation.json");
+  const stamp = join(outDir, "xs-creation.txt");
+  if (!existsSync(stamp) || readFileSync(stamp, "utf8") !== creation) {
+    const now = new Date();
+    utimesSync(creation, now, now);
+    writeFileSync(stamp, creation);
+  }
   const args = ["-m", "-p", "esp32/esp32c3", "-t", "build", "-o", outDir, ...Object.entries(config).map(([k, v]) => `${k}=${v}`)];
   const r = spawnSync("mcconfig", args, { cwd: ROOT, env: { ...process.env, ...env, MQTT2GO_ESP32_HOST: "qemu" }, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   const output = (r.stdout ?? "") + (r.stderr ?? "");
@@ -89,9 +98,16 @@ export function mergeFlash(image: Image, fctry: string, out: string): void {
 
 export interface Line { at: number; text: string }
 
+let serialFiles = 0;
+
 /**
  * QEMU (machine esp32c3) booting `flash` with `-nic user,model=open_eth`; the flash file is the
- * chip's flash and keeps what the firmware writes. Serial lines are collected as they arrive.
+ * chip's flash and keeps what the firmware writes. The serial port goes to a file that is read as
+ * it grows, never to a pipe: this QEMU's UART model drops every byte its character device does not
+ * take at once (esp32_uart.c ignores qemu_chr_fe_write's result), and a pipe or socket to a busy
+ * reader refuses writes for a moment, which cut device log lines short and glued them to the next
+ * (a `boot.provisioned` line lost that way once made the driver add a restarted unit again). A
+ * file always takes the write.
  */
 export class QemuRun {
   readonly lines: Line[] = [];
@@ -99,29 +115,60 @@ export class QemuRun {
   readonly started = Date.now();
   private readonly child: ChildProcess;
   private waiters: { re: RegExp; from: number; resolve: (l: Line) => void }[] = [];
+  private readonly serial: string;
+  private fd: number | undefined;
+  private offset = 0;
+  private partial = "";
 
   constructor(t: Toolchain, flash: string, private readonly echo?: string) {
-    this.child = spawn(t.qemu, ["-nographic", "-machine", "esp32c3", "-L", t.bios, "-drive", `file=${flash},if=mtd,format=raw`,
-      "-serial", "mon:stdio", "-nic", "user,model=open_eth"], { stdio: ["ignore", "pipe", "pipe"] });
-    let partial = "";
-    const onData = (d: Buffer): void => {
-      partial += d.toString("latin1");
-      const parts = partial.split(/\r?\n/);
-      partial = parts.pop() ?? "";
-      for (const text of parts) this.add(text);
+    this.serial = `${flash}.serial-${++serialFiles}.log`;
+    rmSync(this.serial, { force: true });
+    this.child = spawn(t.qemu, ["-machine", "esp32c3", "-L", t.bios, "-display", "none", "-monitor", "none",
+      "-serial", `file:${this.serial}`, "-drive", `file=${flash},if=mtd,format=raw`, "-nic", "user,model=open_eth"],
+      { stdio: ["ignore", "pipe", "pipe"] });
+    // QEMU's own messages (not the device's), as lines too.
+    let own = "";
+    const onOwn = (d: Buffer): void => {
+      own += d.toString("latin1");
+      const parts = own.split(/\r?\n/);
+      own = parts.pop() ?? "";
+      for (const text of parts) this.add(`qemu: ${text}`);
     };
-    this.child.stdout?.on("data", onData);
-    this.child.stderr?.on("data", onData);
+    this.child.stdout?.on("data", onOwn);
+    this.child.stderr?.on("data", onOwn);
+    const poll = setInterval(() => this.read(), 10);
     this.exited = new Promise((resolve) => this.child.on("close", (code) => {
-      if (partial) this.add(partial);
+      clearInterval(poll);
+      this.read();
+      if (this.partial) this.add(this.partial);
+      this.partial = "";
+      if (this.fd !== undefined) closeSync(this.fd);
+      this.fd = undefined;
       resolve(code);
     }));
+  }
+
+  /** What the device wrote since the last read, as lines. */
+  private read(): void {
+    if (this.fd === undefined) {
+      if (!existsSync(this.serial)) return;
+      this.fd = openSync(this.serial, "r");
+    }
+    const size = fstatSync(this.fd).size;
+    if (size <= this.offset) return;
+    const buf = Buffer.alloc(size - this.offset);
+    const n = readSync(this.fd, buf, 0, buf.length, this.offset);
+    this.offset += n;
+    this.partial += buf.subarray(0, n).toString("latin1");
+    const parts = this.partial.split(/\r?\n/);
+    this.partial = parts.pop() ?? "";
+    for (const text of parts) this.add(text);
   }
 
   private add(text: string): void {
     const l = { at: Date.now() - this.started, text };
     this.lines.push(l);
-    if (this.echo !== undefined) process.stdout.write(`${this.echo}${text}\n`);
+    if (this.echo !== undefined) process.stdout.write(`${this.echo}(+${(l.at / 1000).toFixed(1)} s) ${text}\n`);
     const index = this.lines.length - 1;
     for (const w of [...this.waiters]) {
       if (index >= w.from && w.re.test(text)) {
@@ -155,9 +202,14 @@ export class QemuRun {
   }
 }
 
-/** The device's own log line: `[   12.345] phase     [LEVEL ]event fields…`. */
+/**
+ * The device's own log line: `[   12.345] phase     [LEVEL ]event fields…`, wherever it starts in a
+ * serial line (ESP-IDF's drivers write to the same UART, sometimes without ending their line, and
+ * colour their lines with ANSI escapes).
+ */
 export function parseLine(text: string): { t: number; phase: string; event: string; fields: Record<string, string> } | undefined {
-  const m = /^\[\s*(\d+\.\d{3})\]\s(\S+)\s+(?:(?:DEBUG|WARN|ERROR)\s)?(\S+)(.*)$/.exec(text);
+  // eslint-disable-next-line no-control-regex
+  const m = /\[\s*(\d+\.\d{3})\]\s(\S+)\s+(?:(?:DEBUG|WARN|ERROR)\s)?(\S+)(.*)$/.exec(text.replace(/\x1b\[[0-9;]*m/g, ""));
   if (!m) return undefined;
   const fields = Object.fromEntries([...m[4].matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((f) => [f[1], f[2].replace(/^"|"$/g, "")]));
   return { t: Number(m[1]), phase: m[2], event: m[3], fields };
