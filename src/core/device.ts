@@ -75,14 +75,8 @@ export class Device {
       fw: this.config.fwVersion, device: id.deviceId, type: id.deviceType, code: id.activationCode,
       ...(free !== undefined ? { free_bytes: free } : {}),
     });
-    let record = null;
-    try {
-      const loaded = this.credentials.load();
-      for (const note of loaded.notes) this.log.warn("record.note", { note });
-      record = loaded.record;
-    } catch (e) {
-      this.log.error("record.unreadable", { error: String(e) });
-    }
+    const { record, notes } = this.credentials.load(); // never throws: an unreadable record loads as null with notes
+    for (const note of notes) this.log.warn("record.note", { note });
     this.platform.wifi.onRejoin?.(() => this.dispatch({ type: "wifi_rejoined" }));
     this.dispatch({ type: "boot", record });
   }
@@ -125,7 +119,9 @@ export class Device {
     this.state = state;
     this.commitError = undefined;
     for (let i = 0, n = effects.length; i < n; i++) {
-      if (!this.run(effects[i])) break;
+      this.run(effects[i]);
+      // a failed commit must not be followed by its use; nothing runs after a restart
+      if (this.commitError !== undefined || this.stopped) break;
     }
     if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
     // Straight after the step, before any queued event: the reducer undoes that step.
@@ -133,31 +129,31 @@ export class Device {
     if (failed !== undefined) this.step({ type: "store_failed", error: failed.error, purpose: failed.purpose, before: prior });
   }
 
-  /** Runs one effect; false stops the rest of the step (a failed commit must not be followed by its use). */
-  private run(effect: Effect): boolean {
+  /** Runs one effect; a failed commit sets commitError. */
+  private run(effect: Effect): void {
     const p = this.platform;
     switch (effect.kind) {
       case "log":
         this.logPhase = effect.phase;
         this.log[effect.level](effect.event, effect.fields);
         this.logPhase = undefined;
-        return true;
+        break;
       // The command path's effects first: a switch compares its cases in order.
       case "command":
         this.command(effect.session, effect.prefix, effect.entity, effect.command);
-        return true;
+        break;
       case "indicate":
         p.system.indicate?.(effect.status);
-        return true;
+        break;
       case "wps_start":
         p.wifi.wps(effect.timeoutMs, (result) => this.dispatch({ type: "wps_done", result }));
-        return true;
+        break;
       case "wifi_join":
         p.wifi.join(effect.ssid, effect.password, (result) => this.dispatch({ type: "wifi_done", result }));
-        return true;
+        break;
       case "mdns_browse":
         p.discovery.browse(effect.windowMs, (found) => this.dispatch({ type: "mdns_done", found }));
-        return true;
+        break;
       case "mqtt_connect": {
         const session = effect.session;
         const s = p.mqtt.connect(effect.options, {
@@ -169,19 +165,19 @@ export class Device {
           },
         });
         this.sessions.set(session, s);
-        return true;
+        break;
       }
       case "mqtt_subscribe":
         this.sessions.get(effect.session)?.subscribe(effect.topic);
-        return true;
+        break;
       case "mqtt_publish":
         this.sessions.get(effect.session)?.publish(effect.topic, effect.payload, effect.retain);
-        return true;
+        break;
       case "mqtt_close": {
         const s = this.sessions.get(effect.session);
         this.sessions.delete(effect.session);
         s?.close();
-        return true;
+        break;
       }
       case "timer_set": {
         this.clearTimer(effect.name);
@@ -190,40 +186,39 @@ export class Device {
           this.timers.delete(name);
           this.dispatch({ type: "timer", name });
         }));
-        return true;
+        break;
       }
       case "timer_clear":
         this.clearTimer(effect.name);
-        return true;
+        break;
       case "store_commit":
         try {
           this.credentials.commit(effect.record);
-          return true;
         } catch (e) {
           this.commitError = { error: String(e), purpose: effect.purpose };
-          return false;
         }
+        break;
       case "store_erase":
         try {
           this.credentials.erase();
         } catch (e) {
           this.log.error("record.erase_failed", { error: String(e) });
         }
-        return true;
+        break;
       case "publish_state":
         this.publishValues(effect.session, effect.prefix, stateReports(this.model), true);
-        return true;
+        break;
       case "publish_reports":
         this.publishValues(effect.session, effect.prefix, periodicReports(this.model), false);
-        return true;
+        break;
       case "time_heard":
         p.clock.heard?.(effect.unixSeconds);
-        return true;
+        break;
       case "restart":
         this.log.warn("restart");
         this.stop();
         p.system.restart();
-        return false;
+        break;
     }
   }
 
