@@ -171,7 +171,7 @@ test("maskFields: only a real PEM header abbreviates; odd values become plain te
 test("maskFields: a secret field holding null, a boolean or a cycle shows no characters of it", () => {
   const cycle: Record<string, unknown> = { x: "abcdefgh" };
   cycle.self = cycle;
-  deepEqual(maskFields({ password: null, token: true, key: false, secret: cycle, code: 123456789 }),
-    { password: "null", token: "******", key: "******", secret: "******", code: "******89" });
+  deepEqual(maskFields({ password: null, token: true, key: false, secret: cycle, code: 123456789, pass: -Infinity, ac: 12345678901234567890n }),
+    { password: "null", token: "******", key: "******", secret: "******", code: "******89", pass: "******ty", ac: "******90" });
   deepEqual(maskFields({ cfg: { password: true, token: null, n: 1 } }), { cfg: `{"password":"******","token":"null","n":1}` });
 });
