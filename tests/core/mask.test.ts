@@ -175,3 +175,17 @@ test("maskFields: a secret field holding null, a boolean or a cycle shows no cha
     { password: "null", token: "******", key: "******", secret: "******", code: "******89", pass: "******ty", ac: "******90" });
   deepEqual(maskFields({ cfg: { password: true, token: null, n: 1 } }), { cfg: `{"password":"******","token":"null","n":1}` });
 });
+
+test("maskFields: with a longer secret present, a known secret under 4 characters is still left alone", () => {
+  deepEqual(maskFields({ msg: "xyz then abcd" }, ["xyz", "abcd"]), { msg: "xyz then ******" });
+});
+
+test("maskFields: the shortest known secret is found whatever the order of the list", () => {
+  const secrets = ["abcd", "longsecret123"];
+  deepEqual(maskFields({ a: "x abcd", b: "longsecret123" }, secrets), { a: "x ******", b: "******23" });
+  deepEqual(maskFields({ a: "x abcd" }, ["longsecret123", "abcd"]), { a: "x ******" });
+});
+
+test("maskFields: a field named \"undefined\" is an ordinary field", () => {
+  deepEqual(maskFields({ undefined: 1, x: "y" }), { undefined: 1, x: "y" });
+});
