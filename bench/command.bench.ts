@@ -1,6 +1,8 @@
 // `set` commands handled per second by the device runtime (reducer + Device + entity model) on
 // whichever engine runs this bundle, with the info log formatted as text (the console sink's work)
-// and with logging filtered out. Prints `RESULT {json}` lines for bench/run.mjs.
+// and with logging filtered out. Prints `RESULT {json}` lines for bench/run.mjs. The figure is wall
+// time over 20,000 commands; on a shared machine it falls with the load, so the fastest of 200
+// batches of 100 commands is given beside it (a batch the scheduler did not interrupt).
 import { makeConfig } from "../src/core/config";
 import { Device } from "../src/core/device";
 import { createEntities } from "../src/core/profiles";
@@ -17,7 +19,7 @@ const now = (): number => (globalThis as unknown as { performance: { now(): numb
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
-function run(level: LogLevel | "off"): { perS: number; chars: number } {
+function run(level: LogLevel | "off"): { perS: number; bestPerS: number; chars: number } {
   let chars = 0;
   const sink: LogSink = Object.assign((r: LogRecord) => {
     if (level !== "off" && RANK[r.level] >= RANK[level]) chars += formatText(r).length;
@@ -54,11 +56,17 @@ function run(level: LogLevel | "off"): { perS: number; chars: number } {
   const t0 = now();
   for (let i = 0; i < n; i++) h.onMessage(topic, i & 1 ? on : off, 60);
   const ms = now() - t0;
-  if (published - before !== n) throw new Error(`${published - before} confirmations for ${n} commands`);
-  return { perS: Math.round((n * 1000) / ms), chars };
+  let best = Infinity;
+  for (let b = 0; b < 200; b++) {
+    const t1 = now();
+    for (let i = 0; i < 100; i++) h.onMessage(topic, i & 1 ? on : off, 60);
+    best = Math.min(best, now() - t1);
+  }
+  if (published - before !== n + 20000) throw new Error(`${published - before} confirmations for ${n + 20000} commands`);
+  return { perS: Math.round((n * 1000) / ms), bestPerS: Math.round(100_000 / best), chars };
 }
 
 const info = run("info");
 const off = run("off");
-out(`set commands, info log formatted: ${info.perS}/s; logging off: ${off.perS}/s`);
-out(`RESULT ${JSON.stringify({ commands_per_s_info: info.perS, commands_per_s_off: off.perS })}`);
+out(`set commands, info log formatted: ${info.perS}/s (best 100-command batch ${info.bestPerS}/s); logging off: ${off.perS}/s (best ${off.bestPerS}/s)`);
+out(`RESULT ${JSON.stringify({ commands_per_s_info: info.perS, commands_per_s_off: off.perS, best_batch_per_s_info: info.bestPerS, best_batch_per_s_off: off.bestPerS })}`);
