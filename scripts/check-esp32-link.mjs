@@ -130,6 +130,14 @@ for (const [s, users] of fromLog) if (!report.undefinedSymbols.has(s)) report.un
 const { blob, other } = classify(report.undefinedSymbols.keys(), blobSymbols);
 say(`undefined symbols of the final link: ${blob.length + other.length} (${blob.length} of the closed Wi-Fi/PHY libraries, ${other.length} other)`);
 for (const s of blob) console.log(`  blob  ${s}`);
+if (blob.length) {
+  const byArchive = new Map();
+  for (const s of blob) for (const user of report.undefinedSymbols.get(s) ?? []) {
+    const archive = user.replace(/\(.*$/, "").split("/").pop();
+    byArchive.set(archive, (byArchive.get(archive) ?? new Set()).add(s));
+  }
+  say(`the blob symbols are used from: ${[...byArchive].map(([a, set]) => `${a} (${set.size})`).join(", ")}`);
+}
 for (const s of other) console.log(`  OTHER ${s}  (used in ${[...report.undefinedSymbols.get(s) ?? []].join(", ") || "?"})`);
 for (const e of report.errors) console.log(`  ERROR ${e}`);
 

@@ -1,9 +1,9 @@
 // What a GNU ld run says, and the relink without stand-ins, for scripts/check-esp32-link.mjs
 // (kept apart so that tests/e2e/esp32-link.test.ts can run them on a host linker's real output).
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const UNDEFINED = /undefined reference to [`']([^'`]+)'/;
 const LD = String.raw`^\S*ld(?:\.\w+)?: `;
@@ -78,8 +78,8 @@ export function standInArchives(archives, ar) {
 
 /**
  * Runs a link command once more with an empty archive in place of each stand-in, writing
- * `output` instead of the command's own `-o` file, and returns what the linker said.
- * `--noinhibit-exec` is not added: the relink is only for its report.
+ * `output` instead of the command's own `-o` file and its link map (if any) to a scratch
+ * folder, and returns what the linker said. The relink is only for its report.
  * @param {{ command: string, cwd: string, elf: string, output: string, standIns: string[], ar: string }} o
  */
 export function relinkWithout({ command, cwd, elf, output, standIns, ar }) {
@@ -92,7 +92,9 @@ export function relinkWithout({ command, cwd, elf, output, standIns, ar }) {
     if (!relink.includes(a)) throw new Error(`the link command does not name ${a}`);
     relink = relink.split(a).join(empty);
   }
-  relink = relink.replace(`-o ${elf}`, `-o ${output}`);
+  // the link map too: the build's own (esp_idf_size reads it) must stay the successful link's
+  relink = relink.replace(`-o ${elf}`, `-o ${output}`).replace(/(-Map[=,])\S+/g, `$1${join(dirname(empty), "relink.map")}`);
   const r = spawnSync("sh", ["-c", relink], { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  rmSync(dirname(empty), { recursive: true, force: true });
   return { status: r.status, text: (r.stdout ?? "") + (r.stderr ?? "") };
 }

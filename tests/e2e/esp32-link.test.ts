@@ -26,7 +26,7 @@ describe("link check on the host linker's real output", { skip: has("cc") && has
     const r = sh(`cc -c -O0 -o ${name}.o ${name}.c`);
     assert.equal(r.status, 0, r.stderr);
   };
-  const link = (objects: string) => `cc -o unit.elf ${objects} ${dir}/libreal.a ${dir}/libnet80211.a ${dir}/libpp.a`;
+  const link = (objects: string) => `cc -o unit.elf -Wl,--Map=${dir}/unit.map ${objects} ${dir}/libreal.a ${dir}/libnet80211.a ${dir}/libpp.a`;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "mqtt2go-link-"));
@@ -54,12 +54,15 @@ describe("link check on the host linker's real output", { skip: has("cc") && has
     const linked = sh(link("good.o"));
     assert.equal(linked.status, 0, linked.stderr);
     assert.equal(linkerReport(linked.stdout + linked.stderr).undefinedSymbols.size, 0);
+    const map = readFileSync(join(dir, "unit.map"), "utf8");
     const r = relinkWithout({ command: link("good.o"), cwd: dir, elf: "unit.elf", output: "unit.check.elf", standIns: [join(dir, "libnet80211.a"), join(dir, "libpp.a")], ar: "ar" });
     assert.notEqual(r.status, 0);
     const report = linkerReport(r.text);
     assert.deepEqual(classify(report.undefinedSymbols.keys(), BLOBS), { blob: ["esp_wifi_set_mode", "esp_wifi_start"], other: [] });
     assert.deepEqual(report.errors, []);
     assert.deepEqual([...report.undefinedSymbols.get("esp_wifi_start")!], ["good.o"]);
+    assert.equal(readFileSync(join(dir, "unit.map"), "utf8"), map, "the relink rewrote the build's link map");
+    assert.ok(map.includes("wifi_blob_stubs.o"));
   });
 
   test("a function of ours that only the stub defines links, and is caught once the stub is out", () => {
