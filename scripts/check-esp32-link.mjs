@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // The product image link check: builds the Wi-Fi/WPS firmware (hosts/esp32) for esp32/esp32c3 and
 // reports every undefined symbol of its final link. It passes only when each one is a symbol of
-// the closed Wi-Fi/PHY libraries (shared/esp32/wifi-blob-symbols.txt beside the repository, or
-// $MQTT2GO_BLOB_SYMBOLS) and the link reports no other error: a missing function of ours, a wrong
-// manifest include or a misspelt native binding fails it. Also reports the app's size against
-// the OTA slot of the host's partitions.csv and its static IRAM/DRAM use.
+// the closed Wi-Fi/PHY libraries (hosts/esp32/check/closed-wifi-symbols.txt, or $MQTT2GO_BLOB_SYMBOLS)
+// and the link reports no other error: a missing function of ours, a wrong manifest include or a
+// misspelt native binding fails it. Also reports the app's size against the OTA slot of the
+// host's partitions.csv and its static IRAM/DRAM use.
 //
 //   node scripts/check-esp32-link.mjs      (needs $MODDABLE, $IDF_PATH, riscv32-esp-elf-gcc; skipped otherwise)
 //   options: --host=qemu   checks the QEMU target's image instead (build/qemu/mc, as npm run qemu builds it);
@@ -22,7 +22,7 @@
 // newlib: when $ESP_PICOLIBC_SPECS is set (its environment), the copy gets CONFIG_LIBC_PICOLIBC=y.
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { classify, linkerReport, parseSymbolList, relinkWithout, standInArchives } from "./esp32-link.mjs";
 
 const ROOT = resolve(new URL("..", import.meta.url).pathname);
@@ -38,15 +38,8 @@ if (!process.env.MODDABLE) skip("$MODDABLE is not set");
 if (!process.env.IDF_PATH) skip("$IDF_PATH is not set (ESP-IDF v6.0 environment)");
 for (const t of ["mcconfig", "riscv32-esp-elf-gcc", AR, "riscv32-esp-elf-size", "ninja"]) if (!has(t)) skip(`${t} is not on PATH`);
 
-function findBlobList() {
-  if (process.env.MQTT2GO_BLOB_SYMBOLS) return process.env.MQTT2GO_BLOB_SYMBOLS;
-  for (let dir = dirname(ROOT); ; dir = dirname(dir)) {
-    const candidate = join(dir, "shared/esp32/wifi-blob-symbols.txt");
-    if (existsSync(candidate) || dir === dirname(dir)) return candidate;
-  }
-}
-const blobList = findBlobList();
-if (!existsSync(blobList)) skip(`no list of the closed libraries' symbols at ${blobList} (set $MQTT2GO_BLOB_SYMBOLS)`);
+const blobList = process.env.MQTT2GO_BLOB_SYMBOLS ?? join(ROOT, "hosts/esp32/check/closed-wifi-symbols.txt");
+if (!existsSync(blobList)) fail(`no list of the closed libraries' symbols at ${blobList}`);
 const blobSymbols = parseSymbolList(readFileSync(blobList, "utf8"));
 
 /** Makes `dst` hold what `src` holds, rewriting only files whose content differs (make compares times). */

@@ -97,6 +97,21 @@ describe("link check on the host linker's real output", { skip: has("cc") && has
   });
 });
 
+test("the list of closed Wi-Fi symbols names no function the project's own C code defines", () => {
+  const list = parseSymbolList(readFileSync(join(ROOT, "hosts/esp32/check/closed-wifi-symbols.txt"), "utf8"));
+  assert.ok(list.size >= 100, `only ${list.size} symbols`);
+  for (const s of list) assert.match(s, /^(esp_wifi_\w+|current_task_is_wifi_task)$/);
+  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".c") ? [join(dir, e.name)] : []);
+  const files = sources(join(ROOT, "hosts"));
+  assert.ok(files.some((f) => f.endsWith("modWPS.c")));
+  for (const f of files) {
+    const defined = [...readFileSync(f, "utf8").matchAll(/^[A-Za-z_][^;=(]*?\b(\w+)\s*\([^;]*$/gm)].map((m) => m[1]);
+    assert.ok(defined.length > 0, `no function found in ${f}`);
+    for (const d of defined) assert.ok(!list.has(d), `${f} defines ${d}, which the list takes for a closed library's`);
+  }
+});
+
 // ---- on the ESP32 toolchain: a throwaway build of the product with planted faults ----
 const BUILT = join(ROOT, "build/esp32-link/tmp/esp32/esp32c3/release/mqtt2go/xsProj-esp32c3/build/build.ninja");
 const toolchainSkip = !process.env.MODDABLE || !process.env.IDF_PATH || !has("riscv32-esp-elf-gcc") || !has("mcconfig")
