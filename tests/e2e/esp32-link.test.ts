@@ -5,7 +5,9 @@
 // object that uses them, and an error other than an undefined symbol counts. Then, where the
 // ESP32 toolchain is set up and the product image was built once, on a throwaway copy of the
 // firmware with a misspelt native binding and a missing C function planted: the check must fail
-// and name both.
+// and name both. That build goes into build/esp32-link (incremental, a few minutes); the next
+// npm run check:esp32-link rebuilds the real firmware there (--no-build before it judges the
+// planted one).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
