@@ -5,7 +5,7 @@ import { CredentialStore } from "../../src/core/record";
 import { MemoryStore } from "../../src/core/nvs";
 import type { JoinResult } from "../../src/core/ports";
 import { FakePlatform, makeDevice, socketModel, toCloudActivation } from "./device-kit";
-import { AC, DID, brokerData, homePrefix, provisionedRecord, testConfig } from "./onboarding-kit";
+import { AC, DID, brokerData, creds, homePrefix, provisionedRecord, testConfig } from "./onboarding-kit";
 import { Device } from "../../src/core/device";
 
 const P = `home1/gw1/${DID}`;
@@ -181,4 +181,36 @@ test("runtime: a record without Wi-Fi (a wired host) still logs every line", () 
   const before = p.lines.length;
   d.log.info("note", { n: 1 });
   equal(p.lines.length, before + 1);
+});
+
+test("runtime: the Wi-Fi port's rejoin report reaches the reducer (a lost session retries soon after the link is back)", () => {
+  const store = new MemoryStore();
+  new CredentialStore(store).commit(provisionedRecord());
+  const p = new FakePlatform(store);
+  let rejoined: (() => void) | undefined;
+  (p.wifi as { onRejoin?: (cb: () => void) => void }).onRejoin = (cb) => { rejoined = cb; };
+  const d = makeDevice(p);
+  d.start();
+  p.joins[0]?.done({ ok: true });
+  equal(d.phase, "connect");
+  p.last.drop("network", "wifi lost");
+  assert(rejoined !== undefined, "the runtime registered for rejoin reports");
+  rejoined();
+  const line = p.lines.find((l) => l.event === "wifi.rejoined");
+  assert(line !== undefined, "the reducer heard the rejoin");
+});
+
+test("runtime: credentials held back on the guest network are masked in free text too", () => {
+  const p = new FakePlatform();
+  const d = makeDevice(p);
+  d.start();
+  p.wpsCalls[0]?.({ ok: false, reason: "timeout" });
+  p.joins[0]?.done({ ok: true });
+  p.browses[0]?.({ host: "MQTT2GO.local", address: "192.168.1.10", port: 8883 });
+  p.last.handlers.onConnected();
+  d.log.info("before", { n: 1 });
+  p.last.deliver(`${AC}/activation/in`, creds("u-0001", "guest-Pass-6620"));
+  equal(d.snapshot.pending?.password, "guest-Pass-6620", "held back until the home network");
+  d.log.info("note", { detail: "guest-Pass-6620" });
+  assert(!JSON.stringify(p.lines.at(-1)).includes("guest-Pass-6620"), JSON.stringify(p.lines.at(-1)));
 });
