@@ -70,10 +70,9 @@ export class Device {
   /** Boot: banner, stored record, first event. */
   start(): void {
     const id = this.config.identity;
-    const free = this.platform.system.freeMemory?.();
     this.log.info("boot", {
       fw: this.config.fwVersion, device: id.deviceId, type: id.deviceType, code: id.activationCode,
-      ...(free !== undefined ? { free_bytes: free } : {}),
+      free_bytes: this.platform.system.freeMemory?.(), // left out when undefined, as every field is
     });
     const { record, notes } = this.credentials.load(); // never throws: an unreadable record loads as null with notes
     for (const note of notes) this.log.warn("record.note", { note });

@@ -54,7 +54,7 @@ let headPhase = "";
 let head = "";
 
 function lineHead(ms: number, phase: string): string {
-  if (ms !== headMs || phase !== headPhase || head === "") {
+  if (ms !== headMs || phase !== headPhase) { // headMs starts as NaN: the first line always makes its head
     head = `[${uptime(ms)}] ${knownName(phase).padEnd(PHASE_WIDTH, " ")} `;
     headMs = ms;
     headPhase = phase;

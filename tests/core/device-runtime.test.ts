@@ -7,6 +7,8 @@ import type { JoinResult } from "../../src/core/ports";
 import { FakePlatform, makeDevice, socketModel, toCloudActivation } from "./device-kit";
 import { AC, DID, brokerData, creds, homePrefix, provisionedRecord, testConfig } from "./onboarding-kit";
 import { Device } from "../../src/core/device";
+import { EntityModel } from "../../src/core/entities";
+import type { EntityValue } from "../../src/core/entity-types";
 
 const P = `home1/gw1/${DID}`;
 
@@ -213,4 +215,23 @@ test("runtime: credentials held back on the guest network are masked in free tex
   equal(d.snapshot.pending?.password, "guest-Pass-6620", "held back until the home network");
   d.log.info("note", { detail: "guest-Pass-6620" });
   assert(!JSON.stringify(p.lines.at(-1)).includes("guest-Pass-6620"), JSON.stringify(p.lines.at(-1)));
+});
+
+test("runtime: a colour command's applied value is logged as JSON", () => {
+  let rgb: EntityValue = { r: 0, g: 0, b: 0 };
+  const model = new EntityModel([{ descriptor: { name: "color", unit: "rgb", type: "rgb" }, commands: ["color", "query"], driver: { read: () => rgb, write: (v) => (rgb = v) } }]);
+  const p = new FakePlatform();
+  const d = new Device(p, testConfig({ entities: model.descriptors() }), model);
+  d.start();
+  p.wpsCalls[0]?.({ ok: true, ssid: "HomeNet", password: "home-pass-123" });
+  p.browses[0]?.(null);
+  p.last.handlers.onConnected();
+  p.last.deliver(`${AC}/activation/in`, brokerData());
+  p.last.handlers.onConnected();
+  p.last.deliver(`${DID}/home/in`, homePrefix());
+  p.last.handlers.onConnected();
+  equal(d.phase, "operational");
+  p.last.deliver(`${P}/color/in`, JSON.stringify({ type: "color", timestamp: 1, value: { r: 1, g: 2, b: 3 } }));
+  const applied = p.lines.find((l) => l.event === "command.applied");
+  deepEqual(applied?.fields, { entity: "color", value: '{"r":1,"g":2,"b":3}' });
 });

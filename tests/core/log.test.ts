@@ -125,3 +125,16 @@ test("log: a field renamed away from a header key never collides with a field of
   equal(line, '{"t":12345,"level":"info","phase":"cloud","event":"broker.connected","__t":1,"_t":2,"___level":3,"_level":4,"__level":5}');
   deepEqual(Object.keys(JSON.parse(line) as object).length, 9);
 });
+
+test("log: uptime milliseconds always print as three digits", () => {
+  const at = (uptimeMs: number): string => formatText(rec({ uptimeMs, fields: {} })).slice(0, 11);
+  deepEqual([5, 9, 10, 11, 50, 99, 100, 101, 999, 1000, 1010, 1100].map(at), [
+    "[    0.005]", "[    0.009]", "[    0.010]", "[    0.011]", "[    0.050]", "[    0.099]", "[    0.100]", "[    0.101]", "[    0.999]", "[    1.000]", "[    1.010]", "[    1.100]",
+  ]);
+});
+
+test("log: consecutive lines in the same millisecond get a new head when the phase changes, and a new uptime when it moves", () => {
+  equal(formatText(rec({ uptimeMs: 500, phase: "connect", fields: {} })), "[    0.500] connect        broker.connected");
+  equal(formatText(rec({ uptimeMs: 500, phase: "operational", fields: {} })), "[    0.500] operational    broker.connected");
+  equal(formatText(rec({ uptimeMs: 501, phase: "operational", fields: {} })), "[    0.501] operational    broker.connected");
+});
