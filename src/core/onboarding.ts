@@ -1,7 +1,7 @@
 // The device's state machine: onboarding (PROTOCOL §2–§7) and the protocol side of operation (§8).
 // A pure reducer: transition(state, event, ctx) → { state, effects }. It never touches a port;
 // timers, sessions, storage and logging are effects that device.ts runs.
-import { RESET_AFTER_STABLE_MS, backoffDelay, jittered, unit } from "./backoff";
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, RESET_AFTER_STABLE_MS, backoffDelay, jittered, unit } from "./backoff";
 import type { DeviceConfig } from "./config";
 import type { Command, EntityDescriptor } from "./entity-types";
 import {
@@ -82,6 +82,12 @@ export interface State {
   open: boolean;
   /** Backoff attempt for reconnects and retries; reset after 60 s of stable connection. */
   attempt: number;
+  /**
+   * The doubling goes on from the fleet spread (reconnectSpreadMs), not from 1 s: set when the broker
+   * ended an established session, cleared with `attempt`. A unit whose spread reconnect failed
+   * (broker still down) must not fall back to a 1 s window, where the whole fleet would bunch up.
+   */
+  spreadScale: boolean;
   /** The 15-minute activation window is running. */
   onboarding: boolean;
   /** This attempt stored a record that must be rolled back if the window closes. */
@@ -159,7 +165,7 @@ export interface Step { state: State; effects: Effect[] }
 
 export function initialState(): State {
   return {
-    phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, onboarding: false,
+    phase: "boot", reason: "", session: 0, connected: false, open: false, attempt: 0, spreadScale: false, onboarding: false,
     storedThisAttempt: false, step: "credentials", guest: false, wifi: undefined, local: undefined,
     pending: undefined, record: undefined, will: false, commitAttempt: 0, refusals: 0,
   };
@@ -284,7 +290,7 @@ class Transition {
   }
 
   private beginOnboarding(): void {
-    this.s.attempt = 0;
+    this.resetBackoff();
     this.s.wifi = undefined;
     this.s.local = undefined;
     this.s.pending = undefined;
@@ -338,7 +344,7 @@ class Transition {
       this.fx({ kind: "timer_set", name: "retry", ms: delay });
       return;
     }
-    this.s.attempt = 0;
+    this.resetBackoff();
     if (phase === "wifi_guest") {
       this.log("info", "guest.joined", { ssid: this.cfg.guestSsid });
       return this.discover(true);
@@ -549,7 +555,7 @@ class Transition {
     this.closeActivation();
     this.s.record = record;
     this.s.storedThisAttempt = true;
-    this.s.attempt = 0;
+    this.resetBackoff();
     this.connectOperational();
   }
 
@@ -746,7 +752,7 @@ class Transition {
         return;
       case "stable":
         if (this.s.attempt !== 0) this.log("debug", "backoff.reset");
-        this.s.attempt = 0;
+        this.resetBackoff();
         return;
       case "report":
         if (phase !== "operational") return;
@@ -810,12 +816,17 @@ class Transition {
 
   /**
    * PROTOCOL §10. The broker ending an established session reaches every unit of a fleet at once:
-   * the first reconnect is spread uniformly over [0, reconnectSpreadMs), then the doubling goes on.
-   * CONNACK 3 (server unavailable) waits at least unavailableBackoffMs plus the jittered backoff.
+   * the first reconnect is spread uniformly over [0, reconnectSpreadMs), then the doubling goes on
+   * from that spread (2×, then the cap), with full jitter: §10 does not say from which scale it
+   * continues, and restarting it at 1 s packs every unit whose spread reconnect met a broker still
+   * down into the first seconds after it comes back. CONNACK 3 (server unavailable) waits at least
+   * unavailableBackoffMs plus the jittered backoff.
    */
   private reconnectDelay(reason: CloseReason, wasConnected: boolean): number {
     if (reason === "unavailable") return this.cfg.unavailableBackoffMs + this.nextBackoff();
     if (wasConnected && (reason === "network" || reason === "closed" || reason === "timeout")) {
+      this.s.spreadScale = true;
+      if (this.s.attempt < 1) this.s.attempt = 1;
       return Math.floor(unit(() => this.ctx.random()) * this.cfg.reconnectSpreadMs);
     }
     return this.nextBackoff();
@@ -826,14 +837,22 @@ class Transition {
     const phase = this.s.phase;
     if (this.s.open || (phase !== "connect" && phase !== "activate_local" && phase !== "activate_cloud")) return;
     const delay = Math.floor(unit(() => this.ctx.random()) * WIFI_REJOIN_JITTER_MS);
+    // The session was lost on this unit's own link, not by a fleet-wide broker event.
+    this.s.spreadScale = false;
     this.log("info", "wifi.rejoined", { retry_ms: delay });
     this.fx({ kind: "timer_set", name: "reconnect", ms: delay });
   }
 
   private nextBackoff(): number {
-    const delay = backoffDelay(this.s.attempt, () => this.ctx.random());
+    const base = this.s.spreadScale ? Math.max(this.cfg.reconnectSpreadMs, BACKOFF_BASE_MS) : BACKOFF_BASE_MS;
+    const delay = backoffDelay(this.s.attempt, () => this.ctx.random(), base, Math.max(BACKOFF_CAP_MS, base));
     this.s.attempt += 1;
     return delay;
+  }
+
+  private resetBackoff(): void {
+    this.s.attempt = 0;
+    this.s.spreadScale = false;
   }
 
   private clearTimers(): void {
