@@ -151,8 +151,16 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   const killOnExit = (): void => { child?.kill("SIGKILL"); };
   process.once("exit", killOnExit);
 
-  async function spawnBroker(): Promise<void> {
-    const c = spawn(MOSQUITTO_BIN, ["-c", file("mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+  /**
+   * Starts mosquitto, or (`after`) replaces a running one: a shell kills it, waits for it to exit
+   * and execs the new broker itself (same pid as the shell), so the port is free only as long as
+   * mosquitto needs to stop and start, not as long as this process's event loop needs to notice the
+   * exit and spawn — during a fleet's reconnect storm that loop is the busiest thing on the machine.
+   */
+  async function spawnBroker(after?: { pid: number; downMs: number }): Promise<void> {
+    const c = after
+      ? spawn("sh", ["-c", RESPAWN, "mosquitto-respawn", String(after.pid), (after.downMs / 1000).toFixed(3), MOSQUITTO_BIN, file("mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] })
+      : spawn(MOSQUITTO_BIN, ["-c", file("mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
     child = c;
     c.stderr.setEncoding("utf8");
     c.stderr.on("data", (d: string) => {
@@ -167,31 +175,54 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     listening = new Set();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => fail("did not open its listeners within 60 s"), 60_000);
-      const fail = (why: string): void => { clearTimeout(timer); onListening = undefined; reject(new Error(`mosquitto ${why}: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}`)); };
-      c.once("exit", () => fail("exited"));
-      onListening = () => { if (listening.has(port) && listening.has(servicePort)) { clearTimeout(timer); onListening = undefined; resolve(); } };
+      const settle = (): void => { clearTimeout(timer); c.removeListener("exit", exited); if (onListening === ready) onListening = undefined; };
+      const fail = (why: string): void => { settle(); reject(new Error(`mosquitto ${why}: ${stderrTail.trim().split("\n").slice(-3).join(" | ")}`)); };
+      const exited = (): void => fail("exited");
+      const ready = (): void => { if (listening.has(port) && listening.has(servicePort)) { settle(); resolve(); } };
+      c.once("exit", exited);
+      onListening = ready;
     });
     c.on("exit", (code, signal) => { if (child === c) { child = undefined; log("exited", { code: code ?? undefined, signal: signal ?? undefined }); } });
   }
 
   let service: MqttClient | undefined;
+  /**
+   * The stack's own client. It reconnects by itself (and resubscribes) whenever mosquitto drops it,
+   * a restart included; the stack's logic would otherwise go deaf. Its CONNACK wait is long: during a
+   * reconnect storm this process's event loop can stall for seconds, and a short timer that fires
+   * before the waiting CONNACK is read would drop a connection that had in fact succeeded.
+   */
   async function connectService(): Promise<void> {
-    // Reconnects by itself (and resubscribes) should mosquitto ever drop it; the stack's own logic
-    // would otherwise go deaf.
     const client = mqtt.connect({
       host: o.host, port: servicePort, protocol: "mqtts", ca: o.tls.caPem, rejectUnauthorized: true, servername: "localhost",
       username: serviceUser, password: servicePassword, clientId: `${o.name}-service-${randomSecret(4)}`, protocolVersion: 4, clean: true,
-      reconnectPeriod: 250, connectTimeout: 5000,
+      reconnectPeriod: 250, connectTimeout: SERVICE_CONNACK_MS,
     });
     client.on("message", (topic, payload) => o.onMessage(topic, payload.toString("utf8")));
-    client.on("error", (err) => log("service_error", { reason: err.message }));
+    // While a restart is under way its refused connects are expected, not news.
+    client.on("error", (err) => { if (!reconnectedAt) log("service_error", { reason: err.message }); });
     client.on("offline", () => { if (service === client) log("service_offline"); });
+    client.on("connect", () => { serviceConnects++; if (service === client && reconnectedAt) { log("service_reconnected", { after_ms: Math.round(performance.now() - reconnectedAt) }); reconnectedAt = 0; } });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("service client did not connect within 10 s")), 10_000);
+      const timer = setTimeout(() => { client.end(true); reject(new Error(`service client did not connect within ${SERVICE_CONNACK_MS / 1000} s`)); }, SERVICE_CONNACK_MS);
       client.once("connect", () => { clearTimeout(timer); resolve(); });
     });
     if (o.serviceTopics.length) await client.subscribeAsync([...o.serviceTopics], { qos: 0 });
     service = client;
+  }
+  let reconnectedAt = 0;
+
+  /** CONNACKs the service client got; a restart waits for one after it began (`connected` may still be the old session's). */
+  let serviceConnects = 0;
+  function serviceBack(after: number, ms: number): Promise<boolean> {
+    const s = service;
+    if (!s || serviceConnects > after) return Promise.resolve(Boolean(s));
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => { clearTimeout(timer); s.removeListener("connect", onConnect); resolve(ok); };
+      const onConnect = (): void => { if (serviceConnects > after) done(true); };
+      const timer = setTimeout(() => done(false), ms);
+      s.on("connect", onConnect);
+    });
   }
 
   /** Writes the files and waits until mosquitto has reloaded them: a round trip after its "Reloading" line. */
@@ -261,11 +292,24 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
       await reload();
     },
     restart: async ({ downMs = 0 } = {}) => {
-      await stopChild();
-      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      await spawnBroker();
-      await connectService();
-      log("restarted");
+      const old = child;
+      const t0 = performance.now();
+      if (!old?.pid) {
+        await stopChild();
+        if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+        await spawnBroker();
+        await connectService();
+        log("restarted", { listening_ms: Math.round(performance.now() - t0) });
+        return;
+      }
+      // The old service client sees the drop and reconnects to the new broker by itself.
+      reconnectedAt = t0;
+      const connects = serviceConnects;
+      await spawnBroker({ pid: old.pid, downMs });
+      const listeningMs = Math.round(performance.now() - t0);
+      const back = await serviceBack(connects, SERVICE_CONNACK_MS * 2);
+      // Never a reason to fail: the client keeps reconnecting, and the next reload waits for it.
+      log("restarted", { listening_ms: listeningMs, service_ms: back ? Math.round(performance.now() - t0) : undefined, service: back ? "connected" : "still reconnecting" });
     },
     pid: () => child?.pid,
     close: async () => {
@@ -291,6 +335,21 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   }
   return broker;
 }
+
+/** The stack's service client waits this long for CONNACK per attempt (it retries after 250 ms). */
+export const SERVICE_CONNACK_MS = 30_000;
+
+// $1 old pid, $2 seconds to stay down, $3 mosquitto, $4 its config. A child this process has not
+// reaped yet is a zombie ("Z" in /proc/<pid>/stat) that `kill -0` still finds: that counts as gone.
+// SIGKILL after ~3 s, as stopChild does.
+const RESPAWN = [
+  'kill -TERM "$1" 2>/dev/null; i=0',
+  'while [ -e "/proc/$1" ] && ! grep -q "^[0-9]* ([^)]*) [ZX]" "/proc/$1/stat" 2>/dev/null; do',
+  '  i=$((i+1)); [ "$i" -eq 300 ] && kill -KILL "$1" 2>/dev/null; sleep 0.01',
+  "done",
+  '[ "$2" = "0.000" ] || sleep "$2"',
+  'exec "$3" -c "$4"',
+].join("\n");
 
 function pingRoundTrip(client: MqttClient | undefined): Promise<void> {
   if (!client || !client.connected) return Promise.resolve();

@@ -5,7 +5,7 @@
 // S seconds into the run and measures the reconnect storm (PROTOCOL §10).
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -63,11 +63,12 @@ const sec = (): number => (performance.now() - T0) / 1000;
 
 // ---- the stack --------------------------------------------------------------------------------
 const pending = new Map<string, () => void>();
-const stackEvents = { failures: 0 };
+const stackEvents = { failures: 0, restart: {} as Record<string, unknown> };
 const stack: Stack = await startStack({
   broker,
   log: (component, event, fields) => {
     if (event === "activation_pending" && typeof fields?.device === "string") { pending.get(fields.device)?.(); pending.delete(fields.device); }
+    if (component === "cloud" && event === "restarted") stackEvents.restart = { ...fields };
     if (/failed|crash|error/.test(event)) { stackEvents.failures++; if (stackEvents.failures <= 5) say(`stack ${component} ${event} ${JSON.stringify(fields ?? {})}`); }
   },
 });
@@ -124,6 +125,9 @@ const isOp = new Uint8Array(N);
 let allOperationalAt: number | undefined;
 let restartedAt: number | undefined;
 let allBackAt: number | undefined;
+const load = (): number[] => loadavg().map((x) => +x.toFixed(2));
+const loadAtStart = load();
+let loadAtRestart: number[] | undefined;
 const cpu0 = process.cpuUsage();
 const brokerCpu0 = brokerCpuSeconds(stack.brokerPids());
 global.gc?.();
@@ -218,19 +222,23 @@ const until = async (cond: () => boolean): Promise<boolean> => {
   return true;
 };
 await until(() => allOperationalAt !== undefined || (restartAt !== undefined && sec() >= restartAt));
-let peakReconnect: { perS: number; pct: number; at: number } | undefined;
+let peakReconnect: { perS: number; pct: number; at: number; pct5: number } | undefined;
 if (restartAt !== undefined) {
   // Not before the fleet is up: the storm is measured on operational sessions.
   await until(() => sec() >= restartAt && allOperationalAt !== undefined);
-  say(`restarting the cloud broker (${operational} operational)`);
+  loadAtRestart = load();
+  say(`restarting the cloud broker (${operational} operational, load ${loadAtRestart.join(" ")})`);
   restartedAt = sec();
   await stack.restartCloud(0);
-  say("cloud broker back");
+  say(`cloud broker back ${JSON.stringify(stackEvents.restart)}`);
   await until(() => allBackAt !== undefined);
   const from = Math.floor(restartedAt);
   const storm = buckets.slice(from).map((b, k) => ({ at: from + k, perS: b.connects }));
   const peak = storm.reduce((m, x) => (x.perS > m.perS ? x : m), { at: from, perS: 0 });
-  peakReconnect = { perS: peak.perS, pct: (100 * peak.perS) / N, at: peak.at - restartedAt };
+  // A uniform 20 s spread is 5 %/s on average; a 1 s bin also holds the draw's noise (≈ √(N/20)).
+  let peak5 = 0;
+  for (let k = 0; k + 5 <= storm.length; k++) peak5 = Math.max(peak5, storm.slice(k, k + 5).reduce((x, y) => x + y.perS, 0) / 5);
+  peakReconnect = { perS: peak.perS, pct: (100 * peak.perS) / N, at: peak.at - restartedAt, pct5: (100 * peak5) / N };
 } else {
   await until(() => allOperationalAt !== undefined);
 }
@@ -258,7 +266,11 @@ const summary = {
     all_back_s: allBackAt === undefined ? null : +(allBackAt - restartedAt).toFixed(1),
     peak_reconnects_per_s: peakReconnect?.perS ?? 0,
     peak_reconnect_pct_per_s: +(peakReconnect?.pct ?? 0).toFixed(2),
+    peak_reconnect_pct_per_s_5s_mean: +(peakReconnect?.pct5 ?? 0).toFixed(2),
+    peak_at_s: peakReconnect?.at === undefined ? null : +peakReconnect.at.toFixed(1),
+    broker: stackEvents.restart,
   },
+  load_avg: { start: loadAtStart, restart: loadAtRestart ?? null, end: load() },
   memory_per_unit_kib: { rss: +((mem1.rss - mem0.rss) / N / 1024).toFixed(1), heap: +((mem1.heapUsed - mem0.heapUsed) / N / 1024).toFixed(1) },
   cpu_s: { node: +((cpu.user + cpu.system) / 1e6).toFixed(1), brokers: +brokerCpu.toFixed(1), wall: +wall.toFixed(1) },
   note: "one Node process runs the units and the stack's services; memory per unit is the process's growth / N",

@@ -1,6 +1,7 @@
 // The stack on mosquitto (`--broker mosquitto`): what its files-based accounts and ACLs confine.
 // Skipped where the mosquitto binary is not installed.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import type { MqttClient } from "mqtt";
 import { decodeBrokerData, encodeGetBrokerData, encodeHomePrefixRequest } from "../../src/core/messages";
@@ -65,6 +66,40 @@ describe("stack on mosquitto: accounts and ACLs", { skip }, () => {
       const overheard = silent(dev, other);
       await controller.command("another-device", "switch", "set", "on", 300).catch(() => {});
       assert.equal(await overheard, true, "a device does not hear another device's commands");
+    } finally {
+      await end(dev);
+    }
+  });
+
+  test("a restart: mosquitto listens again while this process's event loop is blocked; the service client reconnects and answers devices", async () => {
+    const d = await onboard();
+    const port = stack.cloud.port;
+    const pidBefore = stack.brokerPids(); // [cloud, discovery]
+    const restarting = stack.restartCloud(0);
+    // Blocked from here (a synchronous child): a restart that waited on this event loop to see the
+    // old broker exit and spawn the new one could never open the port during the probe.
+    const old = pidBefore[0];
+    const probe = spawnSync(process.execPath, ["-e", `
+      const net = require("node:net"), fs = require("node:fs");
+      const gone = () => { try { return /^\\d+ \\([^)]*\\) [ZX]/.test(fs.readFileSync("/proc/${old}/stat", "utf8")); } catch { return true; } };
+      const t0 = Date.now();
+      const once = () => {
+        if (Date.now() - t0 > 20000) process.exit(3);
+        if (!gone()) return setTimeout(once, 10);
+        const s = net.connect(${port}, "127.0.0.1");
+        s.once("connect", () => { s.destroy(); process.exit(0); });
+        s.once("error", () => setTimeout(once, 10));
+      };
+      once();`], { encoding: "utf8" });
+    assert.equal(probe.status, 0, `the old broker exited and a new one listens on the port while this loop is blocked (probe exit ${probe.status})`);
+    await restarting;
+    assert.notDeepEqual(stack.brokerPids(), pidBefore, "a new broker process");
+    assert.ok(rec.seen("restarted"), "logged");
+    const dev = await connectDevice({ port, caPem: stack.caPem, identity: d.identity, certPem: d.cert, username: d.user, password: d.password });
+    try {
+      // The service client resubscribed on its own: the home prefix request is answered.
+      const prefix = await request(dev, homeIn(d.identity.deviceId), homeOut(d.identity.deviceId), encodeHomePrefixRequest(0, [{ name: "switch", unit: "", type: "s" }]));
+      assert.match(prefix, /home_prefix/);
     } finally {
       await end(dev);
     }
