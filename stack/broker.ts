@@ -6,6 +6,7 @@ import { constants } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { createServer, type Server, type TLSSocket } from "node:tls";
 import { mask } from "../src/core/mask";
+import { indexedMemoryPersistence } from "./aedes-persistence";
 import { maskTopic, type StackLog } from "./log";
 import { boundedEmitter } from "./mq";
 
@@ -135,7 +136,7 @@ export async function startBroker<G extends Grant>(o: BrokerOptions<G>): Promise
 
   /** A broker with empty in-memory persistence: no sessions, no retained messages. */
   async function createAedes(): Promise<Aedes> {
-    const aedes = await Aedes.createBroker({ mq: boundedEmitter(), maxClientsIdLength: 64, heartbeatInterval: 3_600_000, connectTimeout: 10_000 });
+    const aedes = await Aedes.createBroker({ mq: boundedEmitter(), persistence: indexedMemoryPersistence(), maxClientsIdLength: 64, heartbeatInterval: 3_600_000, connectTimeout: 10_000 });
 
     aedes.authenticate = (client, username, password, done) => {
       const peer = peerOf(client);

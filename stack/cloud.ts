@@ -35,7 +35,7 @@ export interface CloudOptions {
 }
 
 /** `POST /activate_device`; resolves with the HTTP status, rejects on a transport error. */
-export function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
   return postJson(d, d.url, entry, timeoutMs);
 }
 
