@@ -34,9 +34,20 @@ export interface CloudOptions {
   log: StackLog;
 }
 
-/** `POST /activate_device`; resolves with the HTTP status, rejects on a transport error. */
-export function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
-  return postJson(d, d.url, entry, timeoutMs);
+/**
+ * `POST /activate_device`; resolves with the HTTP status, rejects after the third transport error.
+ * A re-post replaces the entry of its code (idempotent): a keep-alive socket the server had just
+ * closed (ECONNRESET) or a reply lost to a starved event loop does not fail the activation.
+ */
+export async function postActivation(d: DiscoveryClient, entry: ActivationEntry, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await postJson(d, d.url, entry, timeoutMs);
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 /** `POST /activation_complete`: the device logged in to its operational broker; the discovery server forgets its entry. */
