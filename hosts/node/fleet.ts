@@ -69,6 +69,8 @@ const stack: Stack = await startStack({
   log: (component, event, fields) => {
     if (event === "activation_pending" && typeof fields?.device === "string") { pending.get(fields.device)?.(); pending.delete(fields.device); }
     if (component === "cloud" && event === "restarted") stackEvents.restart = { ...fields };
+    // The controller heard setup_result activation_failed: the installer adds the unit again.
+    if (event === "provision_failed" && typeof fields?.device === "string") retryActivation(fields.device);
     if (/failed|crash|error/.test(event)) { stackEvents.failures++; if (stackEvents.failures <= 5) say(`stack ${component} ${event} ${JSON.stringify(fields ?? {})}`); }
   },
 });
@@ -182,6 +184,13 @@ function boot(i: number): void {
 
 // ---- paced activations ----------------------------------------------------------------------------
 const controller = await stack.controller("cloud");
+let activationRetries = 0;
+function retryActivation(deviceId: string): void {
+  const id = units.find((u) => u.identity.deviceId === deviceId)?.identity;
+  if (!id || activationRetries >= N) return;
+  activationRetries++;
+  setTimeout(() => void controller.addDevice({ activationCode: id.activationCode, deviceId: id.deviceId, deviceType: id.deviceType }), 2000);
+}
 const lag = monitorEventLoopDelay({ resolution: 20 });
 lag.enable();
 const tick = setInterval(() => {
@@ -259,6 +268,7 @@ const summary = {
   operational_at_end: operational,
   failures: N - operational,
   failed_attempts: failedAttempts,
+  activation_retries: activationRetries,
   stack_errors: stackEvents.failures,
   peak_connects_per_s: Math.max(0, ...buckets.map((b) => b.connects)),
   restart: restartedAt === undefined ? null : {
