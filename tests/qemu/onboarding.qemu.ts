@@ -8,7 +8,7 @@
 //   2. restart: QEMU started again on the same flash is operational from NVS, no activation
 //      traffic, and answers `switch query` (the relay powers up off) and `switch set on`;
 //   3. power cuts: SIGKILL around each of the 3 credential-record writes (at the moment the log
-//      shows it and a random few to 150 ms later) and at random moments of an onboarding, then a
+//      shows it, a random 0-300 ms and 300-900 ms later) and at random moments of an onboarding, then a
 //      boot on the same flash: the record is the one from before or after the last write begun,
 //      and the unit ends operational (resumed, or re-onboarded on its still-pending activation)
 //      and answers a command; a table.
@@ -305,7 +305,9 @@ async function main(): Promise<void> {
     const moments: Moment[] = [];
     const writes: [1 | 2 | 3, string][] = [[1, "write 1 (credentials)"], [2, "write 2 (home prefix)"], [3, "write 3 (rename)"]];
     for (const [write, label] of args["skip-cuts"] ? [] : writes) {
-      for (const offsetMs of [0, Math.floor(Math.random() * 40), 40 + Math.floor(Math.random() * 110)]) moments.push({ label: `${label} +${offsetMs} ms`, write, offsetMs });
+      // A record write takes about 0.6 s in the emulator (the log line, then some 7 NVS keys, the
+      // slot pointer last): cuts at its start, inside it, and around its end.
+      for (const offsetMs of [0, Math.floor(Math.random() * 300), 300 + Math.floor(Math.random() * 600)]) moments.push({ label: `${label} +${offsetMs} ms`, write, offsetMs });
     }
     // Random moments, one in each of RANDOM_CUTS equal parts of a boot-to-operational span.
     const span = Math.max(20_000, bootToOperational);
