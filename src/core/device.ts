@@ -238,7 +238,7 @@ export class Device {
     if (!s) return;
     const outcome = executeCommand(this.model, entity, command);
     if (outcome.kind === "confirmation") {
-      this.log.info("command.applied", { entity, value: typeof outcome.value === "object" ? JSON.stringify(outcome.value) : outcome.value });
+      this.log.info("command.applied", { entity, value: outcome.value }); // the logger writes an object value as JSON
       // Retained: the entity's out topic always holds its latest state for late subscribers.
       s.publish(entityOut(prefix, entity), encodeConfirmation(this.T, outcome.value), true);
     } else {

@@ -57,7 +57,8 @@ export function recordProblem(r: unknown): string | undefined {
   if (!isObject(b)) return "broker is not an object";
   if (b.kind !== "local" && b.kind !== "cloud") return "broker.kind is not local or cloud";
   if (typeof b.host !== "string" || b.host.length === 0) return "broker.host is not a non-empty string";
-  if (typeof b.port !== "number" || !Number.isInteger(b.port) || b.port < 1 || b.port > 65535) return "broker.port is not a port number";
+  const port = b.port as number; // Number.isInteger refuses every non-number
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return "broker.port is not a port number";
   if (b.name !== undefined && (typeof b.name !== "string" || b.name.length === 0 || b.name.length > MAX_SERVER_NAME)) return "broker.name is not a host name";
   if (typeof r.user !== "string") return "user is not a string";
   if (typeof r.password !== "string") return "password is not a string";
@@ -172,11 +173,11 @@ export class CredentialStore {
 
   /** The slot load() would use, its record and generation, and notes on what was skipped. */
   #pick(): Pick {
-    let act: unknown;
+    let act: unknown = null; // stays null, an invalid pointer, when it cannot be read
     try {
       act = this.#get(ACT);
     } catch {
-      act = "unreadable";
+      // noted below as invalid
     }
     if (act === 0 || act === 1) {
       const a: Slot = act, o: Slot = act === 0 ? 1 : 0;

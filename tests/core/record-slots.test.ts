@@ -140,6 +140,8 @@ test("record: a slot whose keys cannot be read is 'unreadable'; a pointer that c
   deepEqual(new CredentialStore(reads).load(), { record: A, notes: ["active-slot pointer invalid", "no active-slot pointer, using slot 0 (generation 1)"] });
   const both: KeyValueStore = { ...reads, get: (d, k) => { if (k.endsWith(".c0")) throw new Error("flash read"); return mem.get(d, k); } };
   deepEqual(new CredentialStore(both).load(), { record: null, notes: ["slot 1 unreadable", "slot 0 unreadable"] });
+  const nothing: KeyValueStore = { ...reads, get: (d, k) => { if (k.endsWith(".c0") || k === "act") throw new Error("flash read"); return mem.get(d, k); } };
+  deepEqual(new CredentialStore(nothing).load(), { record: null, notes: ["active-slot pointer invalid", "slot 0 unreadable", "slot 1 unreadable"] });
 });
 
 test("record: without a pointer, the higher generation wins (slot 0 as well), a tie goes to slot 0, and bad slots are noted", () => {
