@@ -79,9 +79,17 @@ function scrubbed(v: string, secrets: readonly string[] | undefined): string {
  */
 interface Needles { readonly list: readonly string[] | undefined; readonly shortest: number; readonly any: RegExp | undefined }
 
-// The secret list a logger passes is the same array until it changes (Device keeps it); made on
-// first use (a preloaded RegExp is unsafe on the device).
+// Made on first use (a preloaded RegExp is unsafe on the device) and kept while the secrets stay the
+// same. Compared by content, not by array: a caller that changes its list in place must not get a
+// pattern that misses a new secret.
 let needlesOf: Needles | undefined;
+
+function sameSecrets(kept: readonly string[] | undefined, secrets: readonly string[] | undefined): boolean {
+  if (kept === undefined || secrets === undefined) return kept === secrets;
+  if (kept.length !== secrets.length) return false;
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== secrets[i]) return false;
+  return true;
+}
 
 function hasSurrogate(s: string): boolean {
   for (let i = 0, n = s.length; i < n; i++) {
@@ -92,7 +100,8 @@ function hasSurrogate(s: string): boolean {
 }
 
 function needles(secrets: readonly string[] | undefined): Needles {
-  if (needlesOf !== undefined && needlesOf.list === secrets) return needlesOf;
+  if (needlesOf !== undefined && sameSecrets(needlesOf.list, secrets)) return needlesOf;
+  const list = secrets === undefined ? undefined : secrets.slice();
   let shortest = PEM_HEADER.length;
   let source = PEM_HEADER;
   if (secrets !== undefined) {
@@ -102,7 +111,7 @@ function needles(secrets: readonly string[] | undefined): Needles {
       if (s.length < shortest) shortest = s.length;
       // Surrogates are matched differently by engines that keep strings as UTF-8: such a secret is
       // left to the full passes rather than trusted to the pattern.
-      if (hasSurrogate(s)) return (needlesOf = { list: secrets, shortest: 0, any: undefined });
+      if (hasSurrogate(s)) return (needlesOf = { list, shortest: 0, any: undefined });
       source += "|" + s.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
     }
   }
@@ -111,9 +120,9 @@ function needles(secrets: readonly string[] | undefined): Needles {
     any = new RegExp(source);
   } catch {
     // a secret the engine cannot take as a pattern: every value takes the full passes
-    return (needlesOf = { list: secrets, shortest: 0, any: undefined });
+    return (needlesOf = { list, shortest: 0, any: undefined });
   }
-  return (needlesOf = { list: secrets, shortest, any });
+  return (needlesOf = { list, shortest, any });
 }
 
 function mayHold(v: string, n: Needles): boolean {

@@ -189,3 +189,15 @@ test("maskFields: the shortest known secret is found whatever the order of the l
 test("maskFields: a field named \"undefined\" is an ordinary field", () => {
   deepEqual(maskFields({ undefined: 1, x: "y" }), { undefined: 1, x: "y" });
 });
+
+test("maskFields: a secret list changed in place is searched anew (the search is kept by content, not by array)", () => {
+  const secrets = ["first-secret-value"];
+  const first = maskFields({ note: "says first-secret-value" }, secrets).note;
+  assert(typeof first === "string" && !first.includes("first-secret-value"), `leaked: ${String(first)}`);
+  secrets.push("second-secret-value");
+  const out = maskFields({ note: "says second-secret-value" }, secrets).note;
+  assert(typeof out === "string" && !out.includes("second-secret-value"), `leaked: ${String(out)}`);
+  secrets[0] = "third-secret-value";
+  const third = maskFields({ note: "says third-secret-value" }, secrets).note;
+  assert(typeof third === "string" && !third.includes("third-secret-value"), `leaked: ${String(third)}`);
+});
