@@ -20,6 +20,22 @@ export const PEM = [
 
 export const T = 1700000000;
 
+export const obj = (o: unknown): string => JSON.stringify(o);
+export const outcome = (r: Decoded<unknown>): string => (r.ok ? "ok" : `${r.error.reason}: ${r.error.detail}`);
+
+/** Each row's text decoded: "ok", or "<reason>: <detail>" exactly (a throw is a failure too). */
+export function table(decode: (text: string) => Decoded<unknown>, rows: [text: string, expected: string][]): void {
+  for (const [text, expected] of rows) {
+    let got: string;
+    try {
+      got = outcome(decode(text));
+    } catch (e) {
+      got = `threw ${String(e)}`;
+    }
+    equal(got, expected, text);
+  }
+}
+
 export type Row = [label: string, text: string, reason: DecodeReason];
 
 /** `text` with one more key (decoders ignore unknown keys, so only the size can matter). */

@@ -3,24 +3,10 @@
 import { deepEqual, equal, test } from "../harness";
 import {
   decodeAboutQuery, decodeAddDeviceOut, decodeAddDeviceRequest, decodeBrokerData, decodeCommand, decodeControllerRename, decodeHomeIn,
-  decodeMqttCredentials, decodeRemove, decodeSetupResult, decodeWifiCredentials, encodeControllerRename, type Decoded,
+  decodeMqttCredentials, decodeRemove, decodeSetupResult, decodeWifiCredentials, encodeControllerRename,
 } from "../../src/core/messages";
-import { PEM, T } from "./message-fixtures";
+import { PEM, T, obj, outcome, table } from "./message-fixtures";
 
-const obj = (o: unknown): string => JSON.stringify(o);
-const outcome = (r: Decoded<unknown>): string => (r.ok ? "ok" : `${r.error.reason}: ${r.error.detail}`);
-
-function table(decode: (text: string) => Decoded<unknown>, rows: [text: string, expected: string][]): void {
-  for (const [text, expected] of rows) {
-    let got: string;
-    try {
-      got = outcome(decode(text));
-    } catch (e) {
-      got = `threw ${String(e)}`;
-    }
-    equal(got, expected, text);
-  }
-}
 
 test("mqtt_credentials: cert, user and password named", () => {
   const msg = (value: Record<string, unknown>): string => obj({ timestamp: T, type: "mqtt_credentials", value: { cert: PEM, user: "U", password: "P", ...value } });

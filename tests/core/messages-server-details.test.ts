@@ -3,25 +3,11 @@
 import { deepEqual, equal, test } from "../harness";
 import {
   decodeAbout, decodeActivationRequest, decodeConfirmation, decodeError, decodeHomePrefixRequest, decodeRemoveConfirmation, decodeReport,
-  decodeStatus, decodeWifiRequest, encodeAbout, encodeRename, MAX_ENTITIES, type Decoded,
+  decodeStatus, decodeWifiRequest, encodeAbout, encodeRename, MAX_ENTITIES,
 } from "../../src/core/messages";
 import { isWifiPassword, readEntityValue } from "../../src/core/message-fields";
-import { T } from "./message-fixtures";
+import { T, obj, outcome, table } from "./message-fixtures";
 
-const obj = (o: unknown): string => JSON.stringify(o);
-const outcome = (r: Decoded<unknown>): string => (r.ok ? "ok" : `${r.error.reason}: ${r.error.detail}`);
-
-function table(decode: (text: string) => Decoded<unknown>, rows: [text: string, expected: string][]): void {
-  for (const [text, expected] of rows) {
-    let got: string;
-    try {
-      got = outcome(decode(text));
-    } catch (e) {
-      got = `threw ${String(e)}`;
-    }
-    equal(got, expected, text);
-  }
-}
 
 const notJson: [string, string][] = [["{", "malformed_json: not valid JSON"], ["[]", "not_object: payload is not a JSON object"]];
 
