@@ -20,7 +20,8 @@ export interface NodeDeviceOptions {
   unit: Unit;
   discovery: { host: string; port: number };
   stateDir: string;
-  radio: SimRadio;
+  /** The simulated radio the Wi-Fi port joins through; not needed when `wifi` is injected. */
+  radio?: SimRadio;
   wps: WpsMode;
   /** Shortens a WPS run nobody answers (`wps: "timeout"`). */
   wpsWalkMs?: number;
@@ -53,7 +54,8 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
   const type = o.unit.identity.deviceType;
   if (!isDeviceType(type)) throw new Error(`unsupported device type "${type}" (socket, multi_sensor)`);
   const store = o.store ?? fileStore(o.stateDir, o.storeDelayMs);
-  const wifi = o.wifi ?? new SimWiFiPort(o.radio, o.wps, o.wpsWalkMs);
+  if (!o.wifi && !o.radio) throw new Error("startNodeDevice: give a radio or a Wi-Fi port");
+  const wifi = o.wifi ?? new SimWiFiPort(o.radio!, o.wps, o.wpsWalkMs);
   const nodeMqtt = new NodeMqttPort(o.unit.tls);
   const mqtt = o.mqtt ? o.mqtt(nodeMqtt) : nodeMqtt;
   const timers = new Set<NodeJS.Timeout>();

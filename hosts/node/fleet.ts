@@ -1,28 +1,28 @@
-// npm run fleet -- --devices N: N units of the real device core (the Node host's ports) in this
-// process against the development stack, each with its own generated identity; paced cloud
-// activations; a summary (time to all operational, failures, memory per unit, CPU) and a plot of
+// npm run fleet -- --devices N: N units of the real device core (the Node host's ports) in a few
+// unit processes (hosts/node/fleet-worker.ts) against the development stack in this one, each unit
+// with its own generated identity; paced cloud activations; a summary (time to all operational, failures, memory per unit, CPU) and a plot of
 // connects/s and operational units over time. `--restart-broker-at S` restarts the cloud broker
 // S seconds into the run and measures the reconnect storm (PROTOCOL §10).
+import { fork, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
-import { MemoryStore, nvsChecked } from "../../src/core/nvs";
-import type { DiscoveryPort, MqttPort, WiFiPort } from "../../src/core/ports";
 import { randomActivationCode, type FactoryIdentity } from "../../stack/certs";
 import { startStack, type Stack } from "../../stack/index";
 import type { BrokerBackend } from "../../stack/home-service";
 import { mosquittoAvailable } from "../../stack/mosquitto";
 import { createNativeIdentity } from "../../stack/x509";
-import { startNodeDevice, type NodeDevice } from "./device-host";
-import { ROOT, type Unit } from "./identity";
+import type { FromWorker, ToWorker, WorkerFinal } from "./fleet-ipc";
+import { ROOT } from "./identity";
 import { plotFleet, type Sample } from "./fleet-plot";
 
 const HELP = `npm run fleet -- --devices N [options]
 
   --devices N             units to run (default 100)
+  --procs K               unit processes (default: one per 1,250 units, at most 8)
   --broker B              mosquitto (default where installed) or aedes
   --rate R                activations started per second (default 50)
   --restart-broker-at S   restart the cloud broker S seconds after the start, once all units are
@@ -35,7 +35,7 @@ const HELP = `npm run fleet -- --devices N [options]
 
 const { values: a } = parseArgs({
   options: {
-    devices: { type: "string", default: "100" }, broker: { type: "string" }, rate: { type: "string", default: "50" },
+    devices: { type: "string", default: "100" }, procs: { type: "string" }, broker: { type: "string" }, rate: { type: "string", default: "50" },
     "restart-broker-at": { type: "string" }, store: { type: "string", default: "memory" }, mdns: { type: "boolean", default: false },
     timeout: { type: "string", default: "600" }, out: { type: "string", default: join(ROOT, "build/fleet") }, help: { type: "boolean", short: "h" },
   },
@@ -50,6 +50,7 @@ const num = (name: string, v: string | undefined, min: number): number | undefin
 };
 const N = Math.floor(num("devices", a.devices, 1)!);
 const rate = num("rate", a.rate, 0.1)!;
+const procs = Math.min(N, Math.floor(num("procs", a.procs, 1) ?? Math.min(8, Math.ceil(N / 1250))));
 const restartAt = num("restart-broker-at", a["restart-broker-at"], 1);
 const timeoutS = num("timeout", a.timeout, 1)!;
 const broker = (a.broker ?? (mosquittoAvailable() ? "mosquitto" : "aedes")) as BrokerBackend;
@@ -59,6 +60,7 @@ if (a.store !== "memory" && a.store !== "file") fail(`--store is memory or file,
 
 const say = (s: string): void => { process.stdout.write(`[fleet ${((performance.now() - T0) / 1000).toFixed(1).padStart(6)} s] ${s}\n`); };
 const T0 = performance.now();
+const T0wall = Date.now();
 const sec = (): number => (performance.now() - T0) / 1000;
 
 // ---- the stack --------------------------------------------------------------------------------
@@ -75,10 +77,11 @@ const stack: Stack = await startStack({
   },
 });
 let closing = false;
+const workers: ChildProcess[] = [];
 const shutdown = (): void => {
   if (closing) return;
   closing = true;
-  for (const h of hosts) h.stop();
+  for (const w of workers) w.kill();
   void stack.close().finally(() => process.exit(130));
 };
 process.once("SIGINT", shutdown);
@@ -87,7 +90,7 @@ say(`stack up: ${broker} (discovery ${stack.discovery.mqttPort}, cloud ${stack.c
 
 // ---- identities ---------------------------------------------------------------------------------
 const tId = performance.now();
-const units: Unit[] = [];
+const units: Array<{ deviceId: string; activationCode: string; deviceType: string }> = [];
 // Generated identities are kept for the next run (build/, never committed): same CA, same units.
 const caTag = createHash("sha256").update(stack.caPem).digest("hex").slice(0, 12);
 const cacheFile = join(a.out, `identities-${caTag}.jsonl`);
@@ -106,24 +109,28 @@ if (made.length) {
 }
 for (const id of [...cached, ...made].slice(0, N)) {
   stack.registry.add(id);
-  units.push({ identity: { deviceId: id.deviceId, activationCode: id.activationCode, deviceType: id.deviceType }, tls: { caPem: stack.caPem, certPem: id.certPem, keyPem: id.keyPem } });
+  units.push({ deviceId: id.deviceId, activationCode: id.activationCode, deviceType: id.deviceType });
 }
+const madeCount = made.length;
+cached.length = 0;
+made.length = 0;
 const identitiesMs = performance.now() - tId;
-say(`${N} identities (ECDSA P-256, signed by the CA): ${made.length} made in ${(identitiesMs / 1000).toFixed(2)} s${made.length < N ? `, ${N - made.length} reused from ${cacheFile}` : ""}`);
+say(`${N} identities (ECDSA P-256, signed by the CA): ${madeCount} made in ${(identitiesMs / 1000).toFixed(2)} s${madeCount < N ? `, ${N - madeCount} reused from ${cacheFile}` : ""}`);
 
 // ---- measurement --------------------------------------------------------------------------------
 interface Bucket { attempts: number; connects: number }
 const buckets: Bucket[] = [];
-const bucket = (): Bucket => {
-  const i = Math.floor(sec());
+const connectTimes: number[] = [];
+/** The bucket of the second a wall-clock time (ms) falls in, counted from the start. */
+const bucketAt = (wallMs: number): Bucket => {
+  const i = Math.max(0, Math.floor((wallMs - T0wall) / 1000));
   while (buckets.length <= i) buckets.push({ attempts: 0, connects: 0 });
   return buckets[i];
 };
 let operational = 0;
-let everOperational = 0;
 let failedAttempts = 0;
+let workerLagMs = 0;
 const samples: Sample[] = [];
-const isOp = new Uint8Array(N);
 let allOperationalAt: number | undefined;
 let restartedAt: number | undefined;
 let allBackAt: number | undefined;
@@ -134,83 +141,75 @@ const cpu0 = process.cpuUsage();
 const brokerCpu0 = brokerCpuSeconds(stack.brokerPids());
 global.gc?.();
 const mem0 = process.memoryUsage();
-
-const wifi = (): WiFiPort => ({
-  wps: (_t, done) => setImmediate(() => done({ ok: true, ssid: "FleetHome", password: "fleet-home-pass" })),
-  join: (_s, _p, done) => setImmediate(() => done({ ok: true })),
-  disconnect: () => {},
-});
-const noMdns: DiscoveryPort = { browse: (_w, done) => setImmediate(() => done(null)) };
-const counted = (port: MqttPort): MqttPort => ({
-  connect: (o, h) => {
-    bucket().attempts++;
-    return port.connect(o, { ...h, onConnected: () => { bucket().connects++; h.onConnected(); } });
-  },
-});
 const stateRoot = a.store === "file" ? mkdtempSync(join(tmpdir(), "mqtt2go-fleet-")) : "";
 
-const hosts: NodeDevice[] = [];
-function boot(i: number): void {
-  const unit = units[i];
-  hosts.push(startNodeDevice({
-    unit,
-    discovery: { host: stack.discovery.host, port: stack.discovery.mqttPort },
-    stateDir: a.store === "file" ? join(stateRoot, unit.identity.deviceId) : "",
-    radio: stack.radio,
-    wps: "ok",
-    store: a.store === "memory" ? nvsChecked(new MemoryStore()) : undefined,
-    wifi: wifi(),
-    discoveryPort: a.mdns ? undefined : noMdns,
-    mdnsWindowMs: a.mdns ? 600 : undefined,
-    mqtt: counted,
-    log: process.env.FLEET_LOG ? "text" : "none",
-    onPhase: (phase) => {
-      if (phase === "operational" && !isOp[i]) {
-        isOp[i] = 1;
-        operational++;
-        if (operational > everOperational) everOperational = operational;
-        if (operational === N) {
-          if (allOperationalAt === undefined) { allOperationalAt = sec(); say(`all ${N} operational`); }
-          else if (restartedAt !== undefined && allBackAt === undefined) { allBackAt = sec(); say(`all ${N} back after the restart`); }
-        }
-      } else if (phase !== "operational" && isOp[i]) {
-        isOp[i] = 0;
-        operational--;
-      }
-      if (phase === "unprovisioned") failedAttempts++;
-    },
-  }));
+function changed(i: number, op: 0 | 1): void {
+  operational += op ? 1 : -1;
+  if (op && operational === N) {
+    if (allOperationalAt === undefined) { allOperationalAt = sec(); say(`all ${N} operational`); }
+    else if (restartedAt !== undefined && allBackAt === undefined) { allBackAt = sec(); say(`all ${N} back after the restart`); }
+  }
 }
+
+// ---- unit processes -------------------------------------------------------------------------------
+const per = Math.ceil(N / procs);
+const finals: WorkerFinal[] = [];
+await Promise.all(Array.from({ length: procs }, (_, k) => new Promise<void>((ready, failed) => {
+  // execArgv is inherited: the workers load TypeScript through tsx and may call gc() too.
+  const w = fork(join(ROOT, "hosts/node/fleet-worker.ts"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  workers.push(w);
+  w.on("message", (m: FromWorker) => {
+    if (m.t === "ready") ready();
+    else if (m.t === "final") finals.push(m);
+    else {
+      for (const t of m.attempts) bucketAt(t).attempts++;
+      for (const t of m.connects) { bucketAt(t).connects++; connectTimes.push(t); }
+      for (const [i, op] of m.phases) changed(i, op);
+      failedAttempts += m.unprovisioned;
+      workerLagMs = Math.max(workerLagMs, m.lagP99Ms);
+    }
+  });
+  w.once("exit", (code) => { if (!closing && finals.length < procs) { failed(new Error(`unit process ${k} exited (${code})`)); say(`unit process ${k} exited (${code})`); } });
+  const init: ToWorker = {
+    t: "init", identities: cacheFile, from: k * per, to: Math.min(N, (k + 1) * per), caPem: stack.caPem,
+    discovery: { host: stack.discovery.host, port: stack.discovery.mqttPort }, store: a.store as "memory" | "file",
+    stateRoot, mdns: a.mdns, log: Boolean(process.env.FLEET_LOG),
+  };
+  w.send(init);
+})));
+say(`${procs} unit process${procs > 1 ? "es" : ""}, ${per} units each at most`);
+const boot = (i: number): void => { workers[Math.floor(i / per)].send({ t: "boot", i } satisfies ToWorker); };
 
 // ---- paced activations ----------------------------------------------------------------------------
 const controller = await stack.controller("cloud");
 let activationRetries = 0;
 function retryActivation(deviceId: string): void {
-  const id = units.find((u) => u.identity.deviceId === deviceId)?.identity;
+  const id = units.find((u) => u.deviceId === deviceId);
   if (!id || activationRetries >= N) return;
   activationRetries++;
   setTimeout(() => void controller.addDevice({ activationCode: id.activationCode, deviceId: id.deviceId, deviceType: id.deviceType }), 2000);
 }
 const lag = monitorEventLoopDelay({ resolution: 20 });
 lag.enable();
+let started = 0;
 const tick = setInterval(() => {
   const b = buckets[Math.floor(sec()) - 1];
   samples.push({ t: Math.floor(sec()), connectsPerS: b?.connects ?? 0, attemptsPerS: b?.attempts ?? 0, operational });
   if (samples.length % 5 === 0) {
-    say(`booted ${hosts.length}, operational ${operational}, connects ${b?.connects ?? 0}/s (attempts ${b?.attempts ?? 0}/s), event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms`);
+    say(`booted ${started}, operational ${operational}, connects ${b?.connects ?? 0}/s (attempts ${b?.attempts ?? 0}/s), event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms here, ${workerLagMs} ms in the unit processes`);
     lag.reset();
+    workerLagMs = 0;
   }
   controller.received.length = 0; // the controller hears the whole fleet; keep none of it
 }, 1000);
 
 const tStart = sec();
-let started = 0;
 await new Promise<void>((resolve) => {
   const next = (): void => {
     const due = Math.min(N, Math.floor((sec() - tStart) * rate) + 1);
     for (; started < due; started++) {
       const i = started;
-      const id = units[i].identity;
+      const id = units[i];
       pending.set(id.deviceId, () => boot(i));
       void controller.addDevice({ activationCode: id.activationCode, deviceId: id.deviceId, deviceType: id.deviceType });
     }
@@ -231,6 +230,7 @@ const until = async (cond: () => boolean): Promise<boolean> => {
   return true;
 };
 await until(() => allOperationalAt !== undefined || (restartAt !== undefined && sec() >= restartAt));
+let stormBins: number[] | null = null;
 let peakReconnect: { perS: number; pct: number; at: number; pct5: number } | undefined;
 if (restartAt !== undefined) {
   // Not before the fleet is up: the storm is measured on operational sessions.
@@ -241,13 +241,21 @@ if (restartAt !== undefined) {
   await stack.restartCloud(0);
   say(`cloud broker back ${JSON.stringify(stackEvents.restart)}`);
   await until(() => allBackAt !== undefined);
-  const from = Math.floor(restartedAt);
-  const storm = buckets.slice(from).map((b, k) => ({ at: from + k, perS: b.connects }));
-  const peak = storm.reduce((m, x) => (x.perS > m.perS ? x : m), { at: from, perS: 0 });
+  // 1 s bins from the moment of the restart: the onboarding's last connects are not the storm's.
+  const restartWall = T0wall + restartedAt * 1000;
+  const storm: number[] = [];
+  for (const t of connectTimes) {
+    if (t < restartWall) continue;
+    const k = Math.floor((t - restartWall) / 1000);
+    while (storm.length <= k) storm.push(0);
+    storm[k]++;
+  }
+  const at = storm.reduce((m, x, k) => (x > storm[m] ? k : m), 0);
   // A uniform 20 s spread is 5 %/s on average; a 1 s bin also holds the draw's noise (≈ √(N/20)).
   let peak5 = 0;
-  for (let k = 0; k + 5 <= storm.length; k++) peak5 = Math.max(peak5, storm.slice(k, k + 5).reduce((x, y) => x + y.perS, 0) / 5);
-  peakReconnect = { perS: peak.perS, pct: (100 * peak.perS) / N, at: peak.at - restartedAt, pct5: (100 * peak5) / N };
+  for (let k = 0; k + 5 <= storm.length; k++) peak5 = Math.max(peak5, storm.slice(k, k + 5).reduce((x, y) => x + y, 0) / 5);
+  peakReconnect = { perS: storm[at] ?? 0, pct: (100 * (storm[at] ?? 0)) / N, at, pct5: (100 * peak5) / N };
+  stormBins = storm;
 } else {
   await until(() => allOperationalAt !== undefined);
 }
@@ -255,6 +263,24 @@ await new Promise((r) => setTimeout(r, 1100));
 clearInterval(tick);
 
 // ---- summary --------------------------------------------------------------------------------------
+// The units stop first: each process reports its memory growth and CPU time as it goes.
+closing = true;
+await new Promise<void>((done) => {
+  const t = setTimeout(done, 10_000);
+  for (const w of workers) {
+    w.once("exit", () => { if (workers.every((x) => x.exitCode !== null || x.signalCode !== null)) { clearTimeout(t); done(); } });
+    w.send({ t: "stop" } satisfies ToWorker);
+  }
+});
+// Samples are re-read from the buckets: a unit process's batch may have come after the sampler's second.
+for (const x of samples) {
+  const b = buckets[x.t - 1];
+  x.connectsPerS = b?.connects ?? 0;
+  x.attemptsPerS = b?.attempts ?? 0;
+}
+const unitsRss = finals.reduce((m, f) => m + f.rssGrowth, 0);
+const unitsHeap = finals.reduce((m, f) => m + f.heapGrowth, 0);
+const unitsCpu = finals.reduce((m, f) => m + f.cpuS, 0);
 global.gc?.();
 const mem1 = process.memoryUsage();
 const cpu = process.cpuUsage(cpu0);
@@ -262,7 +288,8 @@ const brokerCpu = brokerCpuSeconds(stack.brokerPids()) - brokerCpu0;
 const wall = sec() - tStart;
 const summary = {
   devices: N, broker, rate_per_s: rate, store: a.store, mdns: a.mdns,
-  identities_made: made.length,
+  procs,
+  identities_made: madeCount,
   identities_s: +(identitiesMs / 1000).toFixed(2),
   all_operational_s: allOperationalAt === undefined ? null : +(allOperationalAt - tStart).toFixed(1),
   operational_at_end: operational,
@@ -281,13 +308,13 @@ const summary = {
     broker: stackEvents.restart,
   },
   load_avg: { start: loadAtStart, restart: loadAtRestart ?? null, end: load() },
-  memory_per_unit_kib: { rss: +((mem1.rss - mem0.rss) / N / 1024).toFixed(1), heap: +((mem1.heapUsed - mem0.heapUsed) / N / 1024).toFixed(1) },
-  cpu_s: { node: +((cpu.user + cpu.system) / 1e6).toFixed(1), brokers: +brokerCpu.toFixed(1), wall: +wall.toFixed(1) },
-  note: "one Node process runs the units and the stack's services; memory per unit is the process's growth / N",
+  memory_per_unit_kib: { rss: +(unitsRss / N / 1024).toFixed(1), heap: +(unitsHeap / N / 1024).toFixed(1), stack_rss: +((mem1.rss - mem0.rss) / N / 1024).toFixed(1) },
+  cpu_s: { units: +unitsCpu.toFixed(1), stack: +((cpu.user + cpu.system) / 1e6).toFixed(1), brokers: +brokerCpu.toFixed(1), wall: +wall.toFixed(1) },
+  note: `${procs} unit process(es) run the units, one more the stack's services; memory per unit is the unit processes' growth / N (stack_rss: the stack process's growth / N)`,
 };
 mkdirSync(a.out, { recursive: true });
 const base = join(a.out, `fleet-${N}${restartedAt !== undefined ? "-storm" : ""}`);
-writeFileSync(`${base}.json`, JSON.stringify({ summary, samples }, null, 1) + "\n");
+writeFileSync(`${base}.json`, JSON.stringify({ summary, storm_connects_per_s: stormBins, samples }, null, 1) + "\n");
 try {
   writeFileSync(`${base}.svg`, await plotFleet(samples, `${N} units, ${broker}${restartedAt !== undefined ? `, cloud broker restarted at ${summary.restart!.at_s} s` : ""}`));
 } catch (err) {
@@ -295,7 +322,6 @@ try {
 }
 process.stdout.write("\n" + Object.entries(summary).map(([k, v]) => `${k.padEnd(22)} ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v)}`).join("\n") + `\n\nwrote ${base}.json and ${base}.svg\n`);
 
-for (const h of hosts) h.stop();
 await stack.close();
 if (stateRoot) rmSync(stateRoot, { recursive: true, force: true });
 process.exit(summary.failures === 0 ? 0 : 1);
