@@ -3,6 +3,7 @@ import { makeConfig, type DeviceConfig } from "../../src/core/config";
 import { type Effect, type Event, type State, initialState, transition } from "../../src/core/onboarding";
 import type { CredentialRecord } from "../../src/core/record";
 import { seeded } from "../seeded";
+import { utf8Length } from "../../src/core/json";
 
 export { seeded };
 
@@ -77,17 +78,7 @@ export class Rig {
   }
 }
 
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 4; i++; }
-    else n += 3;
-  }
-  return n;
-}
+export { utf8Length };
 
 export const creds = (user = "u-0001", password = "p4ssw0rd-secret") =>
   JSON.stringify({ timestamp: 1790000000, type: "mqtt_credentials", value: { cert: CERT_PEM, user, password } });
