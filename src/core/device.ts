@@ -21,7 +21,11 @@ export class Device {
   private readonly queue: Event[] = [];
   private draining = false;
   private stopped = false;
-  /** The phase a reducer log line belongs to, while it is being written. */
+  /**
+   * The phase log lines belong to while a step's effects run: that of the step's last reducer line
+   * so far (before it, the phase the step began in). A line the runtime writes for an effect (a
+   * clock set from a reply) then reads in the phase it happened in, not the one the step ends in.
+   */
   private logPhase: Phase | undefined;
   /** Set when a step's store_commit failed (the rest of that step is skipped). */
   private commitError: { error: string; purpose: CommitPurpose } | undefined;
@@ -117,11 +121,13 @@ export class Device {
     const prior = this.state;
     this.state = state;
     this.commitError = undefined;
+    this.logPhase = before;
     for (let i = 0, n = effects.length; i < n; i++) {
       this.run(effects[i]);
       // a failed commit must not be followed by its use; nothing runs after a restart
       if (this.commitError !== undefined || this.stopped) break;
     }
+    this.logPhase = undefined;
     if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
     // Straight after the step, before any queued event: the reducer undoes that step.
     const failed = this.commitError as { error: string; purpose: CommitPurpose } | undefined; // set by run()
@@ -135,7 +141,6 @@ export class Device {
       case "log":
         this.logPhase = effect.phase;
         this.log[effect.level](effect.event, effect.fields);
-        this.logPhase = undefined;
         break;
       // The command path's effects first: a switch compares its cases in order.
       case "command":

@@ -62,6 +62,25 @@ test("runtime: every effect of a step runs, in order (the timer after a publish 
   equal(op.pubs.length, 2 * first, "the report timer was armed again after the reports");
 });
 
+test("runtime: a line the runtime writes for an effect reads in the phase of the step's last reducer line, not the phase the step ends in", () => {
+  const p = new FakePlatform();
+  // As the Moddable clock does: adopting a reply's time logs clock.set through the device's logger.
+  (p.clock as { heard?: (s: number) => void }).heard = (s) => { d.log.info("clock.set", { unix: s }); };
+  const d = toCloudActivation(p);
+  p.last.deliver(`${AC}/activation/in`, brokerData());
+  p.last.handlers.onConnected();
+  p.last.deliver(`${DID}/home/in`, homePrefix());
+  const around = (i: number): string[] => p.lines.slice(i - 1, i + 2).map((l) => `${l.phase} ${l.event}`);
+  const sets = p.lines.flatMap((l, i) => (l.event === "clock.set" ? [i] : []));
+  equal(sets.length, 2);
+  // Each clock.set sits between reducer lines of one phase: no "connect" line among home_prefix ones.
+  for (const i of sets) equal(p.lines[i].phase, p.lines[i - 1].phase, around(i).join(" | "));
+  equal(p.lines[sets[1]].phase, "home_prefix", around(sets[1]).join(" | "));
+  // Outside a step the logger reads the current phase.
+  d.log.info("probe");
+  equal(p.lines.at(-1)?.phase, d.phase);
+});
+
 test("runtime: an event raised while a step runs waits for the step's end (a Wi-Fi join that answers at once)", () => {
   const store = new MemoryStore();
   new CredentialStore(store).commit(provisionedRecord());
