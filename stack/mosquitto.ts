@@ -7,7 +7,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,9 @@ import mqtt, { type MqttClient } from "mqtt";
 import { randomSecret } from "./accounts";
 import type { MqttBroker, ServerTls } from "./broker";
 import type { StackLog } from "./log";
+
+/** `MQTT2GO_MOSQUITTO_LOG=DIR`: each broker's own log (every connect, with its time) goes to DIR/mosquitto-<name>.log. */
+const LOG_DIR = process.env.MQTT2GO_MOSQUITTO_LOG;
 
 export const MOSQUITTO_BIN = process.env.MOSQUITTO ?? "/usr/sbin/mosquitto";
 
@@ -165,6 +168,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     c.stderr.setEncoding("utf8");
     c.stderr.on("data", (d: string) => {
       stderrTail = (stderrTail + d).slice(-4000);
+      if (LOG_DIR) appendFileSync(join(LOG_DIR, `mosquitto-${o.name}.log`), d);
       for (const line of d.split("\n")) {
         const open = /Opening ipv[46] listen socket on port (\d+)/.exec(line);
         if (open) { listening.add(Number(open[1])); onListening?.(); }
