@@ -22,7 +22,7 @@ export default function start(): Device | undefined {
   const sink = traceSink(isLogLevel(level) ? level : "info", configString("log_format", "text") === "json" ? "json" : "text");
   const clock = moddableClock();
   let device: Device | undefined;
-  const log = createLogger(sink, clock, () => device?.phase ?? "boot");
+  const log = createLogger(sink, clock, () => device?.logPhase ?? "boot");
   setClockLog(log);
   if (!isLogLevel(level)) log.warn("config.invalid", { key: "log", value: level, using: "info" });
 

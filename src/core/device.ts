@@ -26,7 +26,7 @@ export class Device {
    * so far (before it, the phase the step began in). A line the runtime writes for an effect (a
    * clock set from a reply) then reads in the phase it happened in, not the one the step ends in.
    */
-  private logPhase: Phase | undefined;
+  private linePhase: Phase | undefined;
   /** Set when a step's store_commit failed (the rest of that step is skipped). */
   private commitError: { error: string; purpose: CommitPurpose } | undefined;
   private readonly timers = new Map<TimerName, TimerHandle>();
@@ -42,7 +42,7 @@ export class Device {
   ) {
     this.credentials = new CredentialStore(platform.store);
     this.ctx = { config, random: () => platform.system.random(), unixSeconds: undefined };
-    this.log = createLogger(platform.log, platform.clock, () => this.logPhase ?? this.state.phase, () => this.secrets());
+    this.log = createLogger(platform.log, platform.clock, () => this.logPhase, () => this.secrets());
   }
 
   /** What the logger masks wherever it appears: the unit's activation code and the passwords it holds. */
@@ -65,6 +65,11 @@ export class Device {
 
   get phase(): Phase {
     return this.state.phase;
+  }
+
+  /** The phase a log line written now belongs to (see linePhase): for every logger of the app. */
+  get logPhase(): Phase {
+    return this.linePhase ?? this.state.phase;
   }
 
   get snapshot(): Readonly<State> {
@@ -121,13 +126,13 @@ export class Device {
     const prior = this.state;
     this.state = state;
     this.commitError = undefined;
-    this.logPhase = before;
+    this.linePhase = before;
     for (let i = 0, n = effects.length; i < n; i++) {
       this.run(effects[i]);
       // a failed commit must not be followed by its use; nothing runs after a restart
       if (this.commitError !== undefined || this.stopped) break;
     }
-    this.logPhase = undefined;
+    this.linePhase = undefined;
     if (this.state.phase !== before) this.hooks.onPhase?.(this.state.phase, this.state);
     // Straight after the step, before any queued event: the reducer undoes that step.
     const failed = this.commitError as { error: string; purpose: CommitPurpose } | undefined; // set by run()
@@ -139,7 +144,7 @@ export class Device {
     const p = this.platform;
     switch (effect.kind) {
       case "log":
-        this.logPhase = effect.phase;
+        this.linePhase = effect.phase;
         this.log[effect.level](effect.event, effect.fields);
         break;
       // The command path's effects first: a switch compares its cases in order.

@@ -65,7 +65,9 @@ test("runtime: every effect of a step runs, in order (the timer after a publish 
 test("runtime: a line the runtime writes for an effect reads in the phase of the step's last reducer line, not the phase the step ends in", () => {
   const p = new FakePlatform();
   // As the Moddable clock does: adopting a reply's time logs clock.set through the device's logger.
-  (p.clock as { heard?: (s: number) => void }).heard = (s) => { d.log.info("clock.set", { unix: s }); };
+  // The app's other loggers (src/main.ts: the clock's) read the same phase through logPhase.
+  const seen: string[] = [];
+  (p.clock as { heard?: (s: number) => void }).heard = (s) => { seen.push(d.logPhase); d.log.info("clock.set", { unix: s }); };
   const d = toCloudActivation(p);
   p.last.deliver(`${AC}/activation/in`, brokerData());
   p.last.handlers.onConnected();
@@ -76,6 +78,7 @@ test("runtime: a line the runtime writes for an effect reads in the phase of the
   // Each clock.set sits between reducer lines of one phase: no "connect" line among home_prefix ones.
   for (const i of sets) equal(p.lines[i].phase, p.lines[i - 1].phase, around(i).join(" | "));
   equal(p.lines[sets[1]].phase, "home_prefix", around(sets[1]).join(" | "));
+  deepEqual(seen, ["connect", "home_prefix"]);
   // Outside a step the logger reads the current phase.
   d.log.info("probe");
   equal(p.lines.at(-1)?.phase, d.phase);
