@@ -24,8 +24,8 @@ export interface WorkerBatch {
   /** When each MQTT connect was attempted / reached CONNACK. */
   attempts: number[];
   connects: number[];
-  /** [unit index, 1 = became operational | 0 = left operational] in order. */
-  phases: Array<[number, 0 | 1]>;
+  /** Changes of the operational count, in order: +1 a unit became operational, -1 one left it. */
+  operational: Array<1 | -1>;
   /** Units that went back to unprovisioned since the last batch. */
   unprovisioned: number;
   /** This process's event-loop delay p99 since the last batch, ms. */

@@ -23,7 +23,7 @@ let rss0 = 0;
 let heap0 = 0;
 const cpu0 = process.cpuUsage();
 
-function empty(): WorkerBatch { return { t: "batch", attempts: [], connects: [], phases: [], unprovisioned: 0, lagP99Ms: 0 }; }
+function empty(): WorkerBatch { return { t: "batch", attempts: [], connects: [], operational: [], unprovisioned: 0, lagP99Ms: 0 }; }
 
 const flush = setInterval(() => {
   batch.lagP99Ms = Math.round(lag.percentile(99) / 1e6);
@@ -61,8 +61,8 @@ function boot(i: number): void {
     mqtt: counted,
     log: o.log ? "text" : "none",
     onPhase: (phase) => {
-      if (phase === "operational" && !isOp.has(i)) { isOp.add(i); batch.phases.push([i, 1]); }
-      else if (phase !== "operational" && isOp.delete(i)) batch.phases.push([i, 0]);
+      if (phase === "operational" && !isOp.has(i)) { isOp.add(i); batch.operational.push(1); }
+      else if (phase !== "operational" && isOp.delete(i)) batch.operational.push(-1);
       if (phase === "unprovisioned") batch.unprovisioned++;
     },
   }));

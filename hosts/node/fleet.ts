@@ -1,6 +1,7 @@
 // npm run fleet -- --devices N: N units of the real device core (the Node host's ports) in a few
 // unit processes (hosts/node/fleet-worker.ts) against the development stack in this one, each unit
-// with its own generated identity; paced cloud activations; a summary (time to all operational, failures, memory per unit, CPU) and a plot of
+// with its own generated identity; paced cloud activations; a summary (time to all operational,
+// failures, memory per unit, CPU) and a plot of
 // connects/s and operational units over time. `--restart-broker-at S` restarts the cloud broker
 // S seconds into the run and measures the reconnect storm (PROTOCOL §10).
 import { fork, type ChildProcess } from "node:child_process";
@@ -143,9 +144,9 @@ global.gc?.();
 const mem0 = process.memoryUsage();
 const stateRoot = a.store === "file" ? mkdtempSync(join(tmpdir(), "mqtt2go-fleet-")) : "";
 
-function changed(i: number, op: 0 | 1): void {
-  operational += op ? 1 : -1;
-  if (op && operational === N) {
+function changed(delta: 1 | -1): void {
+  operational += delta;
+  if (delta > 0 && operational === N) {
     if (allOperationalAt === undefined) { allOperationalAt = sec(); say(`all ${N} operational`); }
     else if (restartedAt !== undefined && allBackAt === undefined) { allBackAt = sec(); say(`all ${N} back after the restart`); }
   }
@@ -164,7 +165,7 @@ await Promise.all(Array.from({ length: procs }, (_, k) => new Promise<void>((rea
     else {
       for (const t of m.attempts) bucketAt(t).attempts++;
       for (const t of m.connects) { bucketAt(t).connects++; connectTimes.push(t); }
-      for (const [i, op] of m.phases) changed(i, op);
+      for (const d of m.operational) changed(d);
       failedAttempts += m.unprovisioned;
       workerLagMs = Math.max(workerLagMs, m.lagP99Ms);
     }
@@ -196,7 +197,7 @@ const tick = setInterval(() => {
   const b = buckets[Math.floor(sec()) - 1];
   samples.push({ t: Math.floor(sec()), connectsPerS: b?.connects ?? 0, attemptsPerS: b?.attempts ?? 0, operational });
   if (samples.length % 5 === 0) {
-    say(`booted ${started}, operational ${operational}, connects ${b?.connects ?? 0}/s (attempts ${b?.attempts ?? 0}/s), event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms here, ${workerLagMs} ms in the unit processes`);
+    say(`activations ${started}, operational ${operational}, connects ${b?.connects ?? 0}/s (attempts ${b?.attempts ?? 0}/s), event-loop delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms here, ${workerLagMs} ms in the unit processes`);
     lag.reset();
     workerLagMs = 0;
   }
