@@ -82,16 +82,25 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
       answer(SETUP_UNKNOWN_DEVICE);
       return;
     }
-    broker.disconnect(req.deviceId);
-    const account = await accounts.create(identity, c.home, c.gateway);
-    log("account_created", { device: account.deviceId, user: account.user, home: account.home, gateway: account.gateway });
+    // A provisioning that failed may still have reached the discovery server (its reply lost), and
+    // the device may already hold those credentials: the unfinished account is kept, and the next add
+    // request for the same unit and home provisions the same account again instead of a new one.
+    const prior = accounts.get(req.deviceId);
+    const unfinished = prior !== undefined && !prior.loggedIn && prior.home === c.home && prior.gateway === c.gateway && prior.activationCode === identity.activationCode;
+    let account: DeviceAccount;
+    if (unfinished) {
+      account = prior;
+      log("account_reused", { device: account.deviceId, user: account.user, reason: "its activation is unfinished" });
+    } else {
+      broker.disconnect(req.deviceId);
+      account = await accounts.create(identity, c.home, c.gateway);
+      log("account_created", { device: account.deviceId, user: account.user, home: account.home, gateway: account.gateway });
+    }
     try {
       await mosquitto?.setUsers(new Map([[account.user, mosquittoDevice(account)]]));
       await o.provision(account);
     } catch (err) {
-      accounts.remove(account.deviceId);
-      void mosquitto?.removeUsers([account.user]).catch(() => {});
-      log("provision_failed", { device: account.deviceId, reason: (err as Error).message });
+      log("provision_failed", { device: account.deviceId, reason: (err as Error).message, account: "kept" });
       answer(SETUP_ACTIVATION_FAILED);
     }
   }

@@ -64,6 +64,7 @@ const EVENTS: Record<string, Describe> = {
   add_device: () => ({ text: "add request received" }),
   add_device_refused: (f) => ({ text: `add request refused: ${String(f.reason ?? "")}`, tone: "error" }),
   account_created: () => ({ text: "device account created" }),
+  account_reused: () => ({ text: "device account of the unfinished activation provisioned again" }),
   provision_failed: (f) => ({ text: `provisioning failed: ${String(f.reason ?? "")}`, tone: "error" }),
   activation_registered: () => ({ text: "activation registered at the discovery server" }),
   activation_pending: (f) => ({ text: `waiting for the unit (window ${String(f.ttl_s ?? "?")} s)` }),
