@@ -76,6 +76,8 @@ export interface Stack {
   restartCloud(downMs?: number): Promise<void>;
   /** Pids of broker processes the stack runs (mosquitto), for CPU accounting. */
   brokerPids(): number[];
+  /** The cloud broker's account reloads (mosquitto; undefined on aedes, which needs none). */
+  cloudReloads(): { count: number; total_ms: number; max_ms: number } | undefined;
   /** A broker crashes and restarts on the same port, losing its sessions and retained messages (not its accounts). */
   restartBroker(which: "discovery" | "cloud" | "gateway", downMs?: number): Promise<void>;
   /** Publish on a broker as the broker itself, past every ACL (fault injection: malformed input for a device). */
@@ -173,6 +175,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         if (!b.restart) throw new Error("restartCloud needs the mosquitto backend (--broker mosquitto)");
         await b.restart({ downMs });
       },
+      cloudReloads: () => (cloud.broker as Partial<Mosquitto>).reloads?.(),
       brokerPids: () => [cloud.broker, discovery.broker].map((b) => (b as Partial<Mosquitto>).pid?.()).filter((p): p is number => p !== undefined),
       restartBroker: async (which, downMs) => {
         if (which === "discovery") return discovery.restartBroker(downMs);

@@ -3,7 +3,7 @@
 // a password file and per-user ACL rules, or, for init sessions, ACL patterns on the username)
 // and the service listener (no client certificate; the stack's own service client and the
 // controllers, by password). The stack's service logic is an ordinary MQTT client there.
-// Account changes are written to the files and loaded with SIGHUP, coalesced, and awaited.
+// Account changes are written to the files and loaded with SIGHUP, coalesced, paced and awaited.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -65,6 +65,8 @@ export interface Mosquitto extends MqttBroker {
   /** Stop the broker process and start it again (every session drops; accounts stay). */
   restart(opts?: { downMs?: number }): Promise<void>;
   pid(): number | undefined;
+  /** Account reloads so far: how many, and how long each kept the broker busy (ms, from SIGHUP to the barrier's PUBACK). */
+  reloads(): { count: number; total_ms: number; max_ms: number };
 }
 
 /** A mosquitto password-file line: `$6$` (salted SHA-512), cheap to check at every connect and reload. */
@@ -234,6 +236,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   // it started. A caller waits for its own reload only (not for a queue that keeps refilling).
   let requested = 0;
   let completed = 0;
+  const reloadStats = { count: 0, totalMs: 0, maxMs: 0, lastMs: 0, lastEnd: 0 };
   let running = false;
   const done: { upTo: number; resolve: () => void }[] = [];
   function reload(): Promise<void> {
@@ -246,7 +249,14 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     running = true;
     try {
       while (completed < requested) {
+        // mosquitto 2.0 serves nobody while it reloads, and its ACL-file parser scans the users read
+        // so far for each `user` line: ~0.5 s at 10,000 accounts. Back-to-back reloads during a
+        // fleet's onboarding kept it blocked (connack timeouts); so the next reload starts no sooner
+        // than twice the last one's duration after it, and serves every change made meanwhile.
+        const rest = reloadStats.lastEnd + 2 * reloadStats.lastMs - performance.now();
+        if (rest > 0) await new Promise((r) => setTimeout(r, rest));
         const target = requested;
+        const t0 = performance.now();
         writeFiles();
         const c = child;
         if (c) {
@@ -254,10 +264,16 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
           c.kill("SIGHUP");
           // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
           service?.publish("stack/reload-nudge", "", { qos: 0 });
-          await Promise.race([seen, new Promise((r) => setTimeout(r, 3000))]);
+          await Promise.race([seen, new Promise((r) => setTimeout(r, RELOAD_WAIT_MS))]);
           // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
           // the "Reloading" line is answered after the new files are in force.
           await pingRoundTrip(service);
+          const ms = performance.now() - t0;
+          reloadStats.count++;
+          reloadStats.totalMs += ms;
+          reloadStats.maxMs = Math.max(reloadStats.maxMs, ms);
+          reloadStats.lastMs = ms;
+          reloadStats.lastEnd = performance.now();
         }
         completed = target;
         for (let k = done.length - 1; k >= 0; k--) if (done[k].upTo <= completed) { done[k].resolve(); done.splice(k, 1); }
@@ -316,6 +332,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
       log("restarted", { listening_ms: listeningMs, service_ms: back ? Math.round(performance.now() - t0) : undefined, service: back ? "connected" : "still reconnecting" });
     },
     pid: () => child?.pid,
+    reloads: () => ({ count: reloadStats.count, total_ms: Math.round(reloadStats.totalMs), max_ms: Math.round(reloadStats.maxMs) }),
     close: async () => {
       await stopChild();
       process.removeListener("exit", killOnExit);
@@ -340,6 +357,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
   return broker;
 }
 
+/** How long a reload waits for mosquitto's "Reloading" line, and then for its barrier PUBACK. */
+const RELOAD_WAIT_MS = 10_000;
+
 /** The stack's service client waits this long for CONNACK per attempt (it retries after 250 ms). */
 export const SERVICE_CONNACK_MS = 30_000;
 
@@ -360,6 +380,6 @@ function pingRoundTrip(client: MqttClient | undefined): Promise<void> {
   return new Promise((resolve) => {
     // A QoS 1 publish to a topic nobody reads: PUBACK comes back after the broker handled all before it.
     client.publish("stack/reload-barrier", "", { qos: 1 }, () => resolve());
-    setTimeout(resolve, 3000).unref();
+    setTimeout(resolve, RELOAD_WAIT_MS).unref();
   });
 }

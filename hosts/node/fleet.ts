@@ -310,6 +310,7 @@ const summary = {
   },
   load_avg: { start: loadAtStart, restart: loadAtRestart ?? null, end: load() },
   memory_per_unit_kib: { rss: +(unitsRss / N / 1024).toFixed(1), heap: +(unitsHeap / N / 1024).toFixed(1), stack_rss: +((mem1.rss - mem0.rss) / N / 1024).toFixed(1) },
+  cloud_account_reloads: stack.cloudReloads() ?? null,
   cpu_s: { units: +unitsCpu.toFixed(1), stack: +((cpu.user + cpu.system) / 1e6).toFixed(1), brokers: +brokerCpu.toFixed(1), wall: +wall.toFixed(1) },
   note: `${procs} unit process(es) run the units, one more the stack's services; memory per unit is the unit processes' growth / N (stack_rss: the stack process's growth / N)`,
 };

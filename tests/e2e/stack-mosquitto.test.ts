@@ -71,6 +71,18 @@ describe("stack on mosquitto: accounts and ACLs", { skip }, () => {
     }
   });
 
+  test("account changes made together share reloads, and each device logs in as soon as its activation is registered", async () => {
+    const before = stack.cloudReloads()!;
+    const units = await Promise.all(Array.from({ length: 12 }, () => onboard()));
+    const after = stack.cloudReloads()!;
+    // One reload serves every change made before it started; paced, a dozen adds take a few.
+    assert.ok(after.count - before.count >= 1 && after.count - before.count <= 6, `reloads for 12 accounts: ${after.count - before.count}`);
+    assert.ok(after.total_ms > before.total_ms && after.max_ms > 0, "each reload's time is counted");
+    for (const d of units) {
+      await end(await connectDevice({ port: stack.cloud.port, caPem: stack.caPem, identity: d.identity, certPem: d.cert, username: d.user, password: d.password }));
+    }
+  });
+
   test("a restart: mosquitto listens again while this process's event loop is blocked; the service client reconnects and answers devices", async () => {
     const d = await onboard();
     const port = stack.cloud.port;
