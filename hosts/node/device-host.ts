@@ -86,12 +86,12 @@ export function startNodeDevice(o: NodeDeviceOptions): NodeDevice {
       clear: (h) => { clearTimeout(h as NodeJS.Timeout); timers.delete(h as NodeJS.Timeout); },
     },
     clock: { uptimeMs: () => performance.now() - t0, unixSeconds: () => Math.floor(Date.now() / 1000) },
-    log: (r) => {
-      if (o.log === "none") return;
+    // "none": the logger drops every record before masking or formatting it (a fleet's units log nothing).
+    log: Object.assign((r: LogRecord) => {
       const line = fmt(r);
       if (typeof o.log === "function") o.log(line, r);
       else process.stdout.write(line + "\n");
-    },
+    }, o.log === "none" ? { minLevel: "off" as const } : {}),
     system: {
       restart: () => {
         // Like a reboot: drop every timer and session of the old instance, boot a new one.
