@@ -74,6 +74,8 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     broker.publish(topic, payload).catch((err: Error) => log("publish_failed", { topic: maskTopic(topic), reason: err.message }));
   };
 
+  const adding = new Map<string, Promise<void>>();
+
   async function addDevice(c: ControllerAccount, req: AddDeviceRequest): Promise<void> {
     const identity = o.registry.get(req.deviceId);
     const answer = (result: string): void => publish(controllerAddIn(c.home, c.gateway), encodeSetupResult(unixSeconds(), req.deviceId, result));
@@ -98,6 +100,8 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     }
     try {
       await mosquitto?.setUsers(new Map([[account.user, mosquittoDevice(account)]]));
+      // The device may have logged in meanwhile (a reload can take seconds): its entry is used up.
+      if (account.loggedIn) { log("provision_skipped", { device: account.deviceId, reason: "the device is already in" }); return; }
       await o.provision(account);
     } catch (err) {
       log("provision_failed", { device: account.deviceId, reason: (err as Error).message, account: "kept" });
@@ -112,7 +116,12 @@ export async function startHomeBroker(o: HomeBrokerOptions): Promise<HomeBroker>
     if (!m.ok) { log("add_device_malformed", { reason: m.error.detail }); return; }
     if (m.value.kind === "add") {
       log("add_device", { device: m.value.deviceId, type: m.value.deviceType });
-      void addDevice(c, m.value);
+      // One add request per device at a time: two at once would each make an account, and the
+      // discovery server could keep one while the broker keeps the other.
+      const req = m.value;
+      const run = (adding.get(req.deviceId) ?? Promise.resolve()).then(() => addDevice(c, req)).catch((err: Error) => log("add_device_failed", { device: req.deviceId, reason: err.message }));
+      adding.set(req.deviceId, run);
+      void run.finally(() => { if (adding.get(req.deviceId) === run) adding.delete(req.deviceId); });
       return;
     }
     const account = accounts.get(m.value.deviceId);

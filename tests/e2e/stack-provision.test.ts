@@ -17,6 +17,7 @@ for (const backend of brokerBackends()) {
   describe(`provisioning whose reply is lost (${backend})`, () => {
     const registry = new FactoryRegistry();
     const owner: ControllerAccount = { user: "controller", password: randomSecret(), home: "home-1", gateway: "gw-cloud" };
+    const neighbour: ControllerAccount = { user: "controller-2", password: randomSecret(), home: "home-2", gateway: "gw-cloud" };
     const rec = recordingLog();
     /** What the discovery server holds per device: the credentials of the last provisioning it received. */
     const registered = new Map<string, { user: string; password: string; cert: string }>();
@@ -24,9 +25,10 @@ for (const backend of brokerBackends()) {
     let loseReplies = true;
     let home: HomeBroker;
     let controller: Controller;
+    let other: Controller;
     before(async () => {
       home = await startHomeBroker({
-        name: "cloud", backend, host: "127.0.0.1", port: 0, ca: certs.ca, registry, controllers: [owner], log: rec.log,
+        name: "cloud", backend, host: "127.0.0.1", port: 0, ca: certs.ca, registry, controllers: [owner, neighbour], log: rec.log,
         tls: { chainPem: certs.server.chainPem, keyPem: certs.server.keyPem, caPem: certs.ca.certPem },
         provision: (a: DeviceAccount) => {
           registered.set(a.deviceId, { user: a.user, password: a.password, cert: a.certPem });
@@ -37,8 +39,11 @@ for (const backend of brokerBackends()) {
       controller = await Controller.connect({
         host: "127.0.0.1", port: home.controllerPort, caPem: certs.ca.certPem, user: owner.user, password: owner.password, home: owner.home, gateway: owner.gateway,
       });
+      other = await Controller.connect({
+        host: "127.0.0.1", port: home.controllerPort, caPem: certs.ca.certPem, user: neighbour.user, password: neighbour.password, home: neighbour.home, gateway: neighbour.gateway,
+      });
     });
-    after(async () => { await controller?.close(); await home?.broker.close(); });
+    after(async () => { await controller?.close(); await other?.close(); await home?.broker.close(); });
 
     const add = (id: FactoryIdentity): Promise<string> =>
       controller.onboard({ activationCode: id.activationCode, deviceId: id.deviceId, deviceType: id.deviceType }, 5000).catch((e: Error) => e.message);
@@ -85,6 +90,25 @@ for (const backend of brokerBackends()) {
       assert.notEqual(second.password, first.password, "a finished activation is not reused");
       await assert.rejects(login(id, first), "the old credentials no longer log in");
       await end(await login(id, second));
+    });
+
+    test("two add requests at once provision one account; another home's add gets a new one", async () => {
+      const id = createFactoryIdentity(certs.ca, { deviceType: "socket" });
+      registry.add(id);
+      loseReplies = false;
+      const seen: string[] = [];
+      const req = { activationCode: id.activationCode, deviceId: id.deviceId, deviceType: id.deviceType };
+      await Promise.all([controller.addDevice(req), controller.addDevice(req)]);
+      await waitUntil(() => provisions.get(id.deviceId) === 2, 5000);
+      seen.push(registered.get(id.deviceId)!.password);
+      assert.equal(rec.events.filter((e) => e.event === "account_created" && e.fields.device === id.deviceId).length, 1, "one account for both requests");
+      assert.equal(home.accounts.get(id.deviceId)!.password, seen[0], "the broker's account is the one the discovery server holds");
+
+      // The same unit added by another home (the unit changed hands before it came in): new credentials.
+      await other.addDevice(req);
+      await waitUntil(() => provisions.get(id.deviceId) === 3, 5000);
+      assert.notEqual(registered.get(id.deviceId)!.password, seen[0]);
+      assert.equal(home.accounts.get(id.deviceId)!.home, "home-2");
     });
   });
 }
