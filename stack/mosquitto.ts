@@ -129,7 +129,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
     // Started by root (CI) it would switch to the `mosquitto` user, who cannot read this private folder.
     ...(process.getuid?.() === 0 ? ["user root"] : []),
     // Kept for diagnosis (MQTT2GO_MOSQUITTO_LOG): every connect and disconnect, with its time.
-    ...(LOG_DIR ? ["log_timestamp true", "log_timestamp_format %H:%M:%S", "connection_messages true"] : ["log_timestamp false", "connection_messages false"]),
+    // (Not on the discovery broker: its user names are activation codes.)
+    ...(LOG_DIR ? ["log_timestamp true", "log_timestamp_format %H:%M:%S"] : ["log_timestamp false"]),
+    `connection_messages ${Boolean(LOG_DIR) && o.deviceLogin === "password"}`,
     "set_tcp_nodelay true", "max_keepalive 65535",
     `listener ${port} ${o.host}`, tlsLines(true),
     o.deviceLogin === "password" ? `allow_anonymous false\npassword_file ${file("devices.pw")}` : "allow_anonymous true",
@@ -177,7 +179,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
         const open = /Opening ipv[46] listen socket on port (\d+)/.exec(line);
         if (open) { listening.add(Number(open[1])); onListening?.(); }
         else if (line.includes("Reloading config")) reloadWaiters.splice(0).forEach((w) => w());
-        else if (/error|warning/i.test(line) && !/should not be run as root|unexpected eof while reading/.test(line)) log("mosquitto", { line: line.trim().slice(0, 200) });
+        else if (/error|warning/i.test(line) && !/should not be run as root|unexpected eof while reading|Client \S+ disconnected|Client connection from|Socket error on client/.test(line)) log("mosquitto", { line: line.trim().slice(0, 200) });
       }
     });
     listening = new Set();
@@ -255,7 +257,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
         // so far for each `user` line: ~0.5 s at 10,000 accounts. Back-to-back reloads during a
         // fleet's onboarding kept it blocked (connack timeouts); so the next reload starts no sooner
         // than twice the last one's duration after it, and serves every change made meanwhile.
-        const rest = reloadStats.lastEnd + 2 * reloadStats.lastMs - performance.now();
+        const rest = reloadStats.lastEnd + Math.min(2 * reloadStats.lastMs, MAX_RELOAD_PAUSE_MS) - performance.now();
         if (rest > 0) await new Promise((r) => setTimeout(r, rest));
         const target = requested;
         const t0 = performance.now();
@@ -266,15 +268,16 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
           c.kill("SIGHUP");
           // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
           service?.publish("stack/reload-nudge", "", { qos: 0 });
-          await Promise.race([seen, new Promise((r) => setTimeout(r, RELOAD_WAIT_MS))]);
+          const logged = await Promise.race([seen.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), RELOAD_WAIT_MS))]);
           // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
           // the "Reloading" line is answered after the new files are in force.
-          await pingRoundTrip(service);
+          const answered = await pingRoundTrip(service);
           const ms = performance.now() - t0;
           reloadStats.count++;
           reloadStats.totalMs += ms;
           reloadStats.maxMs = Math.max(reloadStats.maxMs, ms);
-          reloadStats.lastMs = ms;
+          // A wait that timed out (the service client away during a restart) says nothing of the reload's cost.
+          if (logged && answered) reloadStats.lastMs = ms;
           reloadStats.lastEnd = performance.now();
         }
         completed = target;
@@ -361,6 +364,8 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
 
 /** How long a reload waits for mosquitto's "Reloading" line, and then for its barrier PUBACK. */
 const RELOAD_WAIT_MS = 10_000;
+/** The longest pause between two reloads (removing an account, i.e. revoking it, waits for the next). */
+const MAX_RELOAD_PAUSE_MS = 2000;
 
 /** The stack's service client waits this long for CONNACK per attempt (it retries after 250 ms). */
 export const SERVICE_CONNACK_MS = 30_000;
@@ -370,6 +375,9 @@ export const SERVICE_CONNACK_MS = 30_000;
 // SIGKILL 1 s after SIGTERM, timed by a sleeping killer: mosquitto 2.0 closes 10,000 TLS sessions
 // one by one in about 9 s, and a loop that counted its own iterations under that load took as long.
 const RESPAWN = [
+  // A reload's SIGHUP may reach this shell before it execs mosquitto: ignored here (dash would die
+  // of it), and back to mosquitto's own handler after the exec.
+  "trap : HUP",
   'kill -TERM "$1" 2>/dev/null',
   '( sleep 1; kill -KILL "$1" 2>/dev/null ) & killer=$!',
   'while [ -e "/proc/$1" ] && ! grep -q "^[0-9]* ([^)]*) [ZX]" "/proc/$1/stat" 2>/dev/null; do',
@@ -380,11 +388,12 @@ const RESPAWN = [
   'exec "$3" -c "$4"',
 ].join("\n");
 
-function pingRoundTrip(client: MqttClient | undefined): Promise<void> {
-  if (!client || !client.connected) return Promise.resolve();
+/** True when the barrier's PUBACK came back (false: no connected service client, or the wait timed out). */
+function pingRoundTrip(client: MqttClient | undefined): Promise<boolean> {
+  if (!client || !client.connected) return Promise.resolve(false);
   return new Promise((resolve) => {
     // A QoS 1 publish to a topic nobody reads: PUBACK comes back after the broker handled all before it.
-    client.publish("stack/reload-barrier", "", { qos: 1 }, () => resolve());
-    setTimeout(resolve, RELOAD_WAIT_MS).unref();
+    client.publish("stack/reload-barrier", "", { qos: 1 }, (err) => resolve(!err));
+    setTimeout(() => resolve(false), RELOAD_WAIT_MS).unref();
   });
 }
