@@ -365,7 +365,7 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
 /** How long a reload waits for mosquitto's "Reloading" line, and then for its barrier PUBACK. */
 const RELOAD_WAIT_MS = 10_000;
 /** The longest pause between two reloads (removing an account, i.e. revoking it, waits for the next). */
-const MAX_RELOAD_PAUSE_MS = 2000;
+const MAX_RELOAD_PAUSE_MS = 10_000;
 
 /** The stack's service client waits this long for CONNACK per attempt (it retries after 250 ms). */
 export const SERVICE_CONNACK_MS = 30_000;
