@@ -268,7 +268,9 @@ export async function startMosquitto(o: MosquittoOptions): Promise<Mosquitto> {
           c.kill("SIGHUP");
           // mosquitto blocks signals while it waits on its sockets (up to 100 ms): a packet wakes it.
           service?.publish("stack/reload-nudge", "", { qos: 0 });
-          const logged = await Promise.race([seen.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), RELOAD_WAIT_MS))]);
+          let timer: NodeJS.Timeout | undefined;
+          const logged = await Promise.race([seen.then(() => true), new Promise<boolean>((r) => { timer = setTimeout(() => r(false), RELOAD_WAIT_MS); })]);
+          clearTimeout(timer); // hundreds of reloads would otherwise leave as many 10 s timers pending
           // mosquitto reloads inside one pass of its single-threaded loop: a PINGREQ answered after
           // the "Reloading" line is answered after the new files are in force.
           const answered = await pingRoundTrip(service);
